@@ -1,0 +1,255 @@
+"""An isolated VPC for SageMaker Studio: private subnets only, no internet path, AWS services via endpoints."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.context import DeployContext, policy_document, service_trust_policy
+from infra.tags import with_name
+
+# Interface endpoints Studio needs in VpcOnly mode (service-name suffixes after com.amazonaws.<region>.).
+INTERFACE_ENDPOINT_SERVICES: tuple[str, ...] = (
+    "sagemaker.api",
+    "sagemaker.runtime",
+    "sts",
+    "logs",
+    "kms",
+    "ecr.api",
+    "ecr.dkr",
+)
+AZ_COUNT = 2
+HTTPS = 443
+FLOW_LOG_RETENTION_DAYS = 365
+
+
+def interface_service_names(region: str) -> dict[str, str]:
+    """endpoint short name -> AWS service name, including the Studio endpoint (aws.sagemaker.<region>.studio)."""
+    names = {svc: f"com.amazonaws.{region}.{svc}" for svc in INTERFACE_ENDPOINT_SERVICES}
+    names["studio"] = f"aws.sagemaker.{region}.studio"
+    return names
+
+
+@dataclass
+class NetworkArgs:
+    ctx: DeployContext
+    cidr_block: str
+    logs_key_arn: pulumi.Input[str]
+    tags: Mapping[str, str]
+
+
+class Network(pulumi.ComponentResource):
+    vpc: aws.ec2.Vpc
+    subnets: list[aws.ec2.Subnet]
+    s3_endpoint: aws.ec2.VpcEndpoint
+    studio_security_group: aws.ec2.SecurityGroup
+    endpoint_security_group: aws.ec2.SecurityGroup
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlgov:infra:Network", name, None, opts)
+        ctx = args.ctx
+        tags = dict(args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+        network = ipaddress.ip_network(args.cidr_block)
+        subnet_cidrs = [str(s) for s in network.subnets(prefixlen_diff=2)][:AZ_COUNT]
+
+        self.vpc = aws.ec2.Vpc(
+            name,
+            cidr_block=args.cidr_block,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags=with_name(tags, name),
+            opts=child,
+        )
+        # The default security group of the VPC is stripped of every rule so nothing can use it by accident.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            vpc_id=self.vpc.id,
+            ingress=[],
+            egress=[],
+            tags=with_name(tags, f"{name}-default-locked"),
+            opts=child,
+        )
+
+        zones = aws.get_availability_zones_output(state="available")
+        self.route_table = aws.ec2.RouteTable(
+            f"{name}-private",
+            vpc_id=self.vpc.id,
+            tags=with_name(tags, f"{name}-private"),
+            opts=child,
+        )
+        self.subnets = []
+        for index, cidr in enumerate(subnet_cidrs):
+            subnet = aws.ec2.Subnet(
+                f"{name}-private-{index}",
+                vpc_id=self.vpc.id,
+                cidr_block=cidr,
+                availability_zone=zones.names.apply(lambda names, i=index: names[i]),
+                map_public_ip_on_launch=False,
+                tags=with_name(tags, f"{name}-private-{index}"),
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{index}",
+                subnet_id=subnet.id,
+                route_table_id=self.route_table.id,
+                opts=child,
+            )
+            self.subnets.append(subnet)
+
+        self._flow_logs(name, args, tags)
+
+        # Security groups: rules are separate vpc.SecurityGroup{Ingress,Egress}Rule resources, nothing inline.
+        self.endpoint_security_group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints",
+            vpc_id=self.vpc.id,
+            description="Interface VPC endpoints: HTTPS from inside the VPC only",
+            tags=with_name(tags, f"{name}-endpoints"),
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-https-from-vpc",
+            security_group_id=self.endpoint_security_group.id,
+            description="HTTPS from the VPC",
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            cidr_ipv4=args.cidr_block,
+            tags=tags,
+            opts=child,
+        )
+        self.studio_security_group = aws.ec2.SecurityGroup(
+            f"{name}-studio",
+            vpc_id=self.vpc.id,
+            description="SageMaker Studio apps: traffic among themselves, HTTPS to endpoints and S3 only",
+            tags=with_name(tags, f"{name}-studio"),
+            opts=child,
+        )
+        studio_sg_id = self.studio_security_group.id
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-studio-from-self",
+            security_group_id=studio_sg_id,
+            description="Studio apps and their EFS among themselves",
+            ip_protocol="-1",
+            referenced_security_group_id=studio_sg_id,
+            tags=tags,
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-studio-to-self",
+            security_group_id=studio_sg_id,
+            description="Studio apps and their EFS among themselves",
+            ip_protocol="-1",
+            referenced_security_group_id=studio_sg_id,
+            tags=tags,
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-studio-https-to-vpc",
+            security_group_id=studio_sg_id,
+            description="HTTPS to the interface endpoints",
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            cidr_ipv4=args.cidr_block,
+            tags=tags,
+            opts=child,
+        )
+
+        self.s3_endpoint = aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{ctx.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[self.route_table.id],
+            tags=with_name(tags, f"{name}-s3"),
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-studio-https-to-s3",
+            security_group_id=studio_sg_id,
+            description="HTTPS to S3 through the gateway endpoint",
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            prefix_list_id=self.s3_endpoint.prefix_list_id,
+            tags=tags,
+            opts=child,
+        )
+
+        self.interface_endpoints: dict[str, aws.ec2.VpcEndpoint] = {}
+        for short, service_name in interface_service_names(ctx.region).items():
+            slug = short.replace(".", "-")
+            self.interface_endpoints[short] = aws.ec2.VpcEndpoint(
+                f"{name}-{slug}",
+                vpc_id=self.vpc.id,
+                service_name=service_name,
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=[s.id for s in self.subnets],
+                security_group_ids=[self.endpoint_security_group.id],
+                tags=with_name(tags, f"{name}-{slug}"),
+                opts=child,
+            )
+
+        self.register_outputs({
+            "vpcId": self.vpc.id,
+            "subnetIds": [s.id for s in self.subnets],
+            "s3EndpointId": self.s3_endpoint.id,
+            "studioSecurityGroupId": studio_sg_id,
+        })
+
+    def _flow_logs(self, name: str, args: NetworkArgs, tags: dict[str, str]) -> None:
+        ctx = args.ctx
+        child = pulumi.ResourceOptions(parent=self)
+        self.flow_log_group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=flow_log_group_name(ctx),
+            retention_in_days=FLOW_LOG_RETENTION_DAYS,
+            kms_key_id=args.logs_key_arn,
+            tags=tags,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs",
+            description="Lets VPC Flow Logs deliver to this stack's flow log group",
+            assume_role_policy=service_trust_policy(
+                "vpc-flow-logs.amazonaws.com", ctx.account_id,
+                source_arn_like=ctx.arn("ec2", "vpc-flow-log/*"),
+            ),
+            tags=tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs",
+            role=role.id,
+            policy=policy_document({
+                "Sid": "DeliverToFlowLogGroup",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": [self.flow_log_group.arn, pulumi.Output.concat(self.flow_log_group.arn, ":*")],
+            }),
+            opts=child,
+        )
+        self.flow_log = aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=self.flow_log_group.arn,
+            iam_role_arn=role.arn,
+            tags=tags,
+            opts=child,
+        )
+
+
+def flow_log_group_name(ctx: DeployContext) -> str:
+    return f"/aws/vpc/flow-logs/{ctx.prefix}"
+
+
+def flow_log_group_arn_pattern(ctx: DeployContext) -> pulumi.Output[str]:
+    return ctx.arn("logs", f"log-group:{flow_log_group_name(ctx)}*")

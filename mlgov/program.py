@@ -1,0 +1,355 @@
+"""Run a Pulumi Python program offline, recording what the engine would receive.
+
+The program runs under `pulumi.runtime.set_mocks` with a monitor that records every
+RegisterResource request exactly as it reaches the engine: camelCase inputs, unknown
+sentinels in preview, parent, dependencies, propertyDependencies, protect and
+retainOnDelete. URNs are shaped like the engine's (no `pulumi:pulumi:Stack$` in the
+type chain) and a default provider is synthesized per package, as the engine does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import runpy
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.sync_await import _sync_await
+
+from mlgov.mock_cloud import CloudMocks
+from policies.values import RESOURCE_SIG, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, is_unknown
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+__all__ = [
+    "UNKNOWN",
+    "ProgramError",
+    "ProgramRun",
+    "RecordedResource",
+    "is_unknown",
+    "run_program",
+]
+
+
+class ProgramError(Exception):
+    """The program could not be run to completion (it raised, or logged an error)."""
+
+
+@dataclass
+class RecordedResource:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str | None = None
+    provider: str | None = None  # provider reference "<urn>::<id>", as the engine sees it
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    protect: bool = False
+    retain_on_delete: bool = False
+    id: str = ""
+
+    @property
+    def provider_urn(self) -> str | None:
+        if not self.provider:
+            return None
+        return self.provider.rsplit("::", 1)[0]
+
+
+@dataclass
+class ProgramRun:
+    project: str
+    stack: str
+    preview: bool
+    resources: list[RecordedResource]
+    outputs: dict[str, Any]
+    secret_values: set[str]
+    warnings: list[str] = field(default_factory=list)
+
+    def by_type(self, type_token: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def by_urn(self) -> dict[str, RecordedResource]:
+        return {r.urn: r for r in self.resources}
+
+    def get(self, name: str, type_token: str | None = None) -> RecordedResource:
+        matches = [r for r in self.resources if r.name == name and (type_token is None or r.type == type_token)]
+        if len(matches) != 1:
+            raise KeyError(f"expected one resource named {name!r} (type {type_token}), found {len(matches)}")
+        return matches[0]
+
+
+def unwrap_wire(value: Any, secrets: set[str]) -> Any:
+    """Turn a wire value into what an analyzer receives: secrets unwrapped, references resolved.
+
+    Unknown sentinels stay as they are; plaintext secret strings are collected so that
+    reports can redact them.
+    """
+    if isinstance(value, dict):
+        sig = value.get(SECRET_SIG_KEY)
+        if sig == SECRET_SIG:
+            inner = unwrap_wire(value.get("value"), secrets)
+            _collect_secret_strings(inner, secrets)
+            return inner
+        if sig == RESOURCE_SIG:
+            # The engine hands analyzers a reference as the referenced resource's id (custom) or URN.
+            ref_id = value.get("id")
+            return ref_id if isinstance(ref_id, str) and ref_id else value.get("urn", UNKNOWN)
+        return {k: unwrap_wire(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_wire(v, secrets) for v in value]
+    return value
+
+
+def _collect_secret_strings(value: Any, secrets: set[str]) -> None:
+    if isinstance(value, str):
+        if value and not is_unknown(value):
+            secrets.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _collect_secret_strings(v, secrets)
+    elif isinstance(value, list):
+        for v in value:
+            _collect_secret_strings(v, secrets)
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that keeps every registration as the engine would see it."""
+
+    def __init__(self, mocks: CloudMocks, project: str, stack: str):
+        super().__init__(mocks)
+        self.project = project
+        self.stack = stack
+        self.records: list[RecordedResource] = []
+        self.by_urn: dict[str, RecordedResource] = {}
+        self.secret_values: set[str] = set()
+        self.stack_urn = self._urn(STACK_TYPE, f"{project}-{stack}")
+        self._default_providers: dict[str, str] = {}
+
+    def _urn(self, qualified_type: str, name: str) -> str:
+        return f"urn:pulumi:{self.stack}::{self.project}::{qualified_type}::{name}"
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine leaves the root Stack out of a child's type chain.
+        if type_ == STACK_TYPE:
+            return self.stack_urn
+        if parent and parent != self.stack_urn:
+            parent_type = parent.split("::")[2]
+            return self._urn(f"{parent_type}${type_}", name)
+        return self._urn(type_, name)
+
+    def _record(self, record: RecordedResource) -> None:
+        self.records.append(record)
+        self.by_urn[record.urn] = record
+
+    def _default_provider_ref(self, type_: str, version: str) -> str:
+        package = type_.split(":", 1)[0]
+        ref = self._default_providers.get(package)
+        if ref is None:
+            suffix = version.replace(".", "_") if version else ""
+            name = f"default_{suffix}" if suffix else "default"
+            urn = self._urn(f"pulumi:providers:{package}", name)
+            provider_id = f"{package}-provider-id"
+            inputs: dict[str, Any] = {"version": version} if version else {}
+            region = self.mocks.region if package == "aws" else None
+            if region:
+                inputs["region"] = region
+            self._record(RecordedResource(urn=urn, type=f"pulumi:providers:{package}", name=name, custom=True,
+                                          parent=self.stack_urn, inputs=inputs, outputs=dict(inputs), id=provider_id))
+            ref = f"{urn}::{provider_id}"
+            self._default_providers[package] = ref
+        return ref
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == STACK_TYPE:
+            self._record(RecordedResource(urn=urn, type=STACK_TYPE, name=request.name, custom=False))
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+
+        wire = json_format.MessageToDict(request.object)
+        inputs = unwrap_wire(wire, self.secret_values)
+        provider = request.provider or None
+        if request.custom and not provider and not request.type.startswith("pulumi:providers:"):
+            provider = self._default_provider_ref(request.type, request.version)
+        record = RecordedResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent or self.stack_urn,
+            provider=provider,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            inputs=inputs,
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+        )
+        self._record(record)
+
+        response = super().RegisterResource(request)
+        record.id = response.id
+        record.outputs = unwrap_wire(json_format.MessageToDict(response.object), self.secret_values)
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+        record = self.by_urn.get(request.urn)
+        if record is not None:
+            record.outputs = unwrap_wire(json_format.MessageToDict(request.outputs), self.secret_values)
+        return super().RegisterResourceOutputs(request)
+
+
+class _ErrorCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        target = self.errors if record.levelno >= logging.ERROR else self.warnings
+        target.append(record.getMessage())
+
+
+def _config_strings(config: dict[str, Any]) -> dict[str, str]:
+    """Pulumi hands structured config to programs as JSON strings."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+
+
+def run_program(
+    program: str | Path | Callable[[], Any],
+    *,
+    project: str,
+    stack: str = "dev",
+    config: dict[str, Any] | None = None,
+    secret_config_keys: Iterable[str] = (),
+    preview: bool,
+    organization: str = "organization",
+) -> ProgramRun:
+    """Run a program (a directory holding `__main__.py`, or a callable) and record its resources.
+
+    Raises ProgramError when the program raises or logs an error, as `pulumi up` would fail.
+    """
+    config = dict(config or {})
+    mocks = CloudMocks(preview=preview, region=_config_region(config))
+    monitor = RecordingMonitor(mocks, project, stack)
+    collector = _ErrorCollector()
+    logger = logging.getLogger(f"mlgov.program.{id(monitor)}")
+    logger.propagate = False
+    logger.addHandler(collector)
+
+    pulumi_settings.reset_options(project=project, stack=stack, preview=preview, organization=organization)
+    pulumi.runtime.set_all_config(_config_strings(config), list(secret_config_keys))
+    previous_loop = _fresh_event_loop()
+    pulumi_mocks.set_mocks(mocks, project, stack, preview, logger=logger, monitor=monitor, organization=organization)
+    root = pulumi_settings.get_root_resource()
+    stack_outputs: dict[str, Any] = {}
+
+    def body() -> Any:
+        if callable(program):
+            program()
+        else:
+            _run_program_dir(Path(program))
+        return pulumi.Output.from_input(getattr(root, "outputs", {}))
+
+    settings = pulumi_settings.SETTINGS
+    settings.rpc_manager.clear()
+    settings.outputs.clear()
+    try:
+        _sync_await(pulumi_mocks.run_pulumi_func(lambda: _resolve_into(body(), stack_outputs)))
+    except ProgramError:
+        raise
+    except BaseException as exc:  # the program itself failed: report it, never pass silently
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise ProgramError(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        pulumi_settings.reset_options()
+        _restore_event_loop(previous_loop)
+    if collector.errors:
+        raise ProgramError("; ".join(collector.errors))
+
+    stack_record = monitor.by_urn.get(monitor.stack_urn)
+    exports = unwrap_wire(_plain_outputs(stack_outputs, preview), monitor.secret_values)
+    if stack_record is not None:
+        stack_record.outputs = exports
+    return ProgramRun(project=project, stack=stack, preview=preview, resources=monitor.records, outputs=exports,
+                      secret_values=monitor.secret_values, warnings=collector.warnings)
+
+
+def _resolve_into(output: pulumi.Output, sink: dict[str, Any]) -> None:
+    async def collect() -> None:
+        known = await output.is_known()
+        value = await output.future(with_unknowns=True)
+        secret = await output.is_secret()
+        sink["__value__"] = value if known or value is not None else None
+        sink["__secret__"] = secret
+
+    _sync_await(collect())
+
+
+def _plain_outputs(sink: dict[str, Any], preview: bool) -> dict[str, Any]:
+    value = sink.get("__value__") or {}
+    return {k: _plain(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, pulumi.output.Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _config_region(config: dict[str, Any]) -> str:
+    region = config.get("aws:region")
+    return region if isinstance(region, str) and region else "us-east-1"
+
+
+def _run_program_dir(program_dir: Path) -> None:
+    main = program_dir / "__main__.py"
+    if not main.is_file():
+        raise ProgramError(f"{program_dir} has no __main__.py")
+    # The language host runs the program with its directory's parent project on sys.path.
+    added = [p for p in (str(program_dir), str(program_dir.parent)) if p not in sys.path]
+    sys.path[:0] = added
+    cwd = os.getcwd()
+    try:
+        os.chdir(program_dir.parent)
+        runpy.run_path(str(main), run_name="__main__")
+    finally:
+        os.chdir(cwd)
+        for p in added:
+            if p in sys.path:
+                sys.path.remove(p)
+
+
+def _fresh_event_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        previous = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        previous = None
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    return previous
+
+
+def _restore_event_loop(previous: asyncio.AbstractEventLoop | None) -> None:
+    loop = asyncio.get_event_loop_policy().get_event_loop()
+    if loop is not previous and not loop.is_running():
+        loop.close()
+    asyncio.set_event_loop(previous)

@@ -1,0 +1,27 @@
+"""The rule catalog: every rule module's RULES, in a stable order, ids checked unique."""
+
+from __future__ import annotations
+
+from policies.model import Rule
+from policies.rules import cloudtrail, iam, kms, network, s3, sagemaker, tagging
+
+_MODULES = (sagemaker, s3, kms, iam, network, cloudtrail, tagging)
+
+
+def all_rules() -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for module in _MODULES:
+        for rule in module.RULES:
+            if rule.id in seen:
+                raise ValueError(f"duplicate rule id {rule.id!r} in {module.__name__}")
+            seen.add(rule.id)
+            rules.append(rule)
+    return tuple(rules)
+
+
+def rule_by_id(rule_id: str) -> Rule:
+    for rule in all_rules():
+        if rule.id == rule_id:
+            return rule
+    raise KeyError(rule_id)

@@ -1,0 +1,3 @@
+"""cloudtrail rules (being written)."""
+
+RULES = ()

@@ -1,0 +1,3 @@
+"""iam rules (being written)."""
+
+RULES = ()

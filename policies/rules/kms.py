@@ -1,0 +1,3 @@
+"""kms rules (being written)."""
+
+RULES = ()

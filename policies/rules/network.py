@@ -1,0 +1,3 @@
+"""network rules (being written)."""
+
+RULES = ()

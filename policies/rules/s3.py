@@ -1,0 +1,3 @@
+"""s3 rules (being written)."""
+
+RULES = ()

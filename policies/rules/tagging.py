@@ -1,0 +1,3 @@
+"""tagging rules (being written)."""
+
+RULES = ()
