@@ -1,0 +1,87 @@
+"""Runs the governed stack once per mode (preview and update) for the whole test session."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.catalog import StackSettings, parse_settings
+from mlgov.program import ProgramRun, run_program
+
+REPO = Path(__file__).resolve().parents[2]
+PROGRAM_DIR = REPO / "infra"
+PROJECT = "ml-dataset-governance"
+STACK = "dev"
+
+
+def _stack_config() -> dict[str, Any]:
+    try:
+        from mlgov.program import load_stack_config
+    except ImportError:  # older harness: read the file the way Pulumi would hand it over
+        import yaml
+
+        return dict(yaml.safe_load((REPO / f"Pulumi.{STACK}.yaml").read_text())["config"])
+    return load_stack_config(REPO, STACK)
+
+
+def _settings(config: dict[str, Any]) -> StackSettings:
+    def get(key: str) -> Any:
+        return config.get(f"{PROJECT}:{key}")
+
+    return parse_settings(get("catalog"), get("adminRoleArns"), get("permissionsBoundaryArn"), get("vpcCidr"))
+
+
+def _run(config: dict[str, Any], preview: bool) -> ProgramRun:
+    return run_program(str(PROGRAM_DIR), project=PROJECT, stack=STACK, config=config, preview=preview)
+
+
+@pytest.fixture(scope="session")
+def stack_config() -> dict[str, Any]:
+    return _stack_config()
+
+
+@pytest.fixture(scope="session")
+def settings(stack_config: dict[str, Any]) -> StackSettings:
+    return _settings(stack_config)
+
+
+@pytest.fixture(scope="session")
+def preview_run(stack_config: dict[str, Any]) -> ProgramRun:
+    return _run(stack_config, preview=True)
+
+
+@pytest.fixture(scope="session")
+def update_run(stack_config: dict[str, Any]) -> ProgramRun:
+    return _run(stack_config, preview=False)
+
+
+@pytest.fixture(scope="session", params=["preview", "update"])
+def any_run(request: pytest.FixtureRequest) -> ProgramRun:
+    """Both modes: for controls that must be decidable even in a first preview."""
+    return request.getfixturevalue(f"{request.param}_run")
+
+
+BOUNDARY_ARN = "arn:aws:iam::123456789012:policy/mlgov-boundary"
+
+
+@pytest.fixture(scope="session")
+def variant_config(stack_config: dict[str, Any]) -> dict[str, Any]:
+    """The dev config with a permissions boundary, no admin roles and a different VPC range."""
+    config = copy.deepcopy(stack_config)
+    config[f"{PROJECT}:permissionsBoundaryArn"] = BOUNDARY_ARN
+    config.pop(f"{PROJECT}:adminRoleArns", None)
+    config[f"{PROJECT}:vpcCidr"] = "10.77.0.0/20"
+    return config
+
+
+@pytest.fixture(scope="session")
+def variant_run(variant_config: dict[str, Any]) -> ProgramRun:
+    return _run(variant_config, preview=False)
+
+
+@pytest.fixture(scope="session")
+def variant_settings(variant_config: dict[str, Any]) -> StackSettings:
+    return _settings(variant_config)
