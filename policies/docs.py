@@ -1,0 +1,94 @@
+"""Generates docs/rules.md from the registry: `python -m policies.docs > docs/rules.md`.
+
+A test fails when the committed file is stale, so the reference never drifts from the code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+
+from policies.catalog import all_rules
+from policies.model import Rule
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _params(rule: Rule) -> list[str]:
+    lines = []
+    for name, schema in rule.params.items():
+        default = json.dumps(schema.get("default")) if "default" in schema else "—"
+        lines.append(f"- `{name}` ({schema.get('type', 'any')}, default `{default}`): {schema.get('description', '')}")
+    lines.append("- `exemptions` (array): resources this rule does not block, each with a `reason` and optional "
+                 "`expires` (see [Exemptions](#exemptions)).")
+    return lines
+
+
+def render(rules: Iterable[Rule]) -> str:
+    rules = list(rules)
+    out = [
+        "# Rule reference",
+        "",
+        "Generated from `policies/` by `python -m policies.docs > docs/rules.md`; do not edit by hand.",
+        "",
+        f"{len(rules)} rules: {sum(r.enforcement == 'mandatory' for r in rules)} mandatory and "
+        f"{sum(r.enforcement == 'advisory' for r in rules)} advisory by default.",
+        "",
+        "| id | kind | default | severity | title |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rules:
+        kind = "stack" if r.stack else "resource"
+        out.append(f"| [`{r.id}`](#{r.id}) | {kind} | {r.enforcement} | {r.severity} | {_cell(r.title)} |")
+    out += ["", "## Framework mapping", "", "| framework | control | rules |", "|---|---|---|"]
+    mapping: dict[tuple[str, str], list[str]] = {}
+    for r in rules:
+        for f in r.frameworks:
+            mapping.setdefault((f"{f.name} {f.version}", f.control), []).append(r.id)
+    for (framework, control), ids in sorted(mapping.items()):
+        out.append(f"| {framework} | {control} | {', '.join(f'`{i}`' for i in ids)} |")
+    for r in rules:
+        out += [
+            "",
+            f"## {r.id}",
+            "",
+            f"**{r.title}** — {'stack' if r.stack else 'resource'} rule, {r.enforcement} by default, "
+            f"severity {r.severity}.",
+            "",
+            f"Applies to: {', '.join(f'`{t}`' for t in r.resource_types) or 'the whole stack'}.",
+            "",
+            f"Frameworks: {', '.join(str(f) for f in r.frameworks) or '—'}.",
+            "",
+            f"Why: {r.rationale}",
+            "",
+            "Fix:",
+            "",
+            r.remediation,
+            "",
+            "Configuration:",
+            "",
+            *_params(r),
+        ]
+    out += [
+        "",
+        "## Exemptions",
+        "",
+        "Every rule takes an `exemptions` list in its configuration: `resource` (an exact URN, or a glob matched",
+        "against the URN or the logical name), `reason` (at least 10 characters), optional `expires` (YYYY-MM-DD, UTC)",
+        "and `approvedBy`. An exempted finding is still reported, as advisory, by `pack-exemptions-reported` (resource",
+        "rules) or `pack-stack-exemptions-reported` (stack rules) with the reason; an expired exemption stops exempting",
+        "and the finding says so.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def main() -> None:
+    sys.stdout.write(render(all_rules()))
+
+
+if __name__ == "__main__":
+    main()

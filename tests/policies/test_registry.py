@@ -1,0 +1,52 @@
+"""Meta-tests over the whole catalog: stable ids, complete metadata, a current rule reference."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from policies import docs
+from policies.catalog import all_rules
+from policies.model import ENFORCEMENTS, SEVERITIES
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = all_rules()
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+){2,}$")
+
+
+def test_ids_are_unique_and_in_house_style():
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids))
+    for rule_id in ids:
+        assert ID_PATTERN.match(rule_id), rule_id
+        assert rule_id != "all"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_metadata_is_complete(rule):
+    assert rule.title and not rule.title.lower().startswith("ensure"), "titles state the compliant condition"
+    assert rule.severity in SEVERITIES
+    assert rule.enforcement in ENFORCEMENTS[:2]
+    assert rule.frameworks, "every rule maps to at least one framework control"
+    assert len(rule.rationale) > 30
+    assert rule.remediation and ("aws." in rule.remediation or "=" in rule.remediation), "remediation has a snippet"
+    assert rule.checks
+    if rule.stack:
+        assert not rule.resource_types
+    else:
+        assert rule.resource_types and all(t.count(":") == 2 for t in rule.resource_types)
+    for name, schema in rule.params.items():
+        assert name != "exemptions" and name != "enforcementLevel"
+        assert "type" in schema and "description" in schema and "default" in schema, name
+
+
+def test_there_are_mandatory_and_advisory_rules():
+    levels = {r.enforcement for r in RULES}
+    assert levels == {"mandatory", "advisory"}
+
+
+def test_rule_reference_is_current():
+    committed = (ROOT / "docs" / "rules.md").read_text()
+    assert committed == docs.render(RULES), "docs/rules.md is stale: run `python -m policies.docs > docs/rules.md`"
