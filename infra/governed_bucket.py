@@ -2,8 +2,8 @@
 
 Public access fully blocked, ACLs disabled, SSE-KMS with a customer-managed key and S3 Bucket Keys, versioning,
 noncurrent-version retention, optional Object Lock, and a bucket policy that denies plaintext transport, uploads not
-encrypted with the bucket's key, and (when a VPC endpoint is given) any access from outside that endpoint except by
-the named administrative roles. Everything is protected and never force-destroyed.
+encrypted with the bucket's key, and any access from outside the S3 gateway endpoint except by the named
+administrative roles. Everything is protected and never force-destroyed.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ class GovernedBucketArgs:
     kms_key_arn: pulumi.Input[str]
     retention_days: int
     tags: Mapping[str, str]
+    vpc_endpoint_id: pulumi.Input[str]
+    """Every S3 action that does not arrive through this (gateway) endpoint is denied."""
     object_lock: ObjectLock | None = None
-    vpc_endpoint_id: pulumi.Input[str] | None = None
-    """When set, deny every S3 action that does not arrive through this (gateway) endpoint."""
     admin_role_arns: Sequence[str] = ()
     """Roles exempt from the VPC-endpoint restriction (they still need an Allow somewhere)."""
     delivery_services: Sequence[str] = ()
@@ -171,17 +171,16 @@ def bucket_policy_document(bucket_arn: pulumi.Input[str], args: GovernedBucketAr
             },
         },
     ]
-    if args.vpc_endpoint_id is not None:
-        condition: dict[str, Any] = {"StringNotEquals": {"aws:SourceVpce": args.vpc_endpoint_id}, **service_exempt}
-        if args.admin_role_arns:
-            condition["ArnNotLike"] = {"aws:PrincipalArn": list(args.admin_role_arns)}
-        statements.append({
-            "Sid": "DenyAccessOutsideVpcEndpoint",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [bucket_arn, objects],
-            "Condition": condition,
-        })
+    condition: dict[str, Any] = {"StringNotEquals": {"aws:SourceVpce": args.vpc_endpoint_id}, **service_exempt}
+    if args.admin_role_arns:
+        condition["ArnNotLike"] = {"aws:PrincipalArn": list(args.admin_role_arns)}
+    statements.append({
+        "Sid": "DenyAccessOutsideVpcEndpoint",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, objects],
+        "Condition": condition,
+    })
     statements.extend(args.extra_statements)
     return policy_document(*statements)

@@ -24,3 +24,29 @@ def format_access_matrix(catalog: Catalog) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m infra.report Pulumi.dev.yaml`: print the access matrix of a stack's catalog."""
+    import argparse
+
+    import yaml
+
+    from infra.catalog import CatalogError, parse_catalog
+
+    parser = argparse.ArgumentParser(prog="python -m infra.report", description=main.__doc__)
+    parser.add_argument("stack_file", help="a Pulumi.<stack>.yaml holding ml-dataset-governance:catalog")
+    args = parser.parse_args(argv)
+    with open(args.stack_file, encoding="utf-8") as handle:
+        config = (yaml.safe_load(handle) or {}).get("config") or {}
+    try:
+        catalog = parse_catalog(config.get("ml-dataset-governance:catalog"))
+    except CatalogError as exc:
+        print(f"invalid catalog: {exc}")
+        return 2
+    print(format_access_matrix(catalog))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
