@@ -31,9 +31,15 @@ def with_name(tags: dict[str, str], name: str) -> dict[str, str]:
     return {**tags, "Name": name}
 
 
+TAG_DATASET = "dataset"  # marks dataset buckets for the pack's dataset rules (policies/datasets.py)
+TAG_IMMUTABLE = "immutable"  # marks datasets whose buckets must carry Object Lock
+
+
 def dataset_tags(project: str, dataset: Dataset) -> dict[str, str]:
-    return governance_tags(project=project, classification=dataset.classification, owner=dataset.owner,
-                           dataset=dataset.name)
+    extra = {TAG_DATASET: dataset.name}
+    if dataset.immutable:
+        extra[TAG_IMMUTABLE] = "true"
+    return governance_tags(project=project, classification=dataset.classification, owner=dataset.owner, **extra)
 
 
 def platform_tags(project: str, catalog: Catalog) -> dict[str, str]:

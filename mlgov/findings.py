@@ -43,6 +43,7 @@ class Report:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> metadata (title, url, ...)
     timings: dict[str, float] = field(default_factory=dict)
     source: str = ""  # project dir or export file
+    warnings: list[str] = field(default_factory=list)  # e.g. secure config unavailable offline, encrypted secrets
 
     def summary(self) -> dict[str, Any]:
         counts = {k: 0 for k in (MANDATORY, ADVISORY, REMEDIATE, DISABLED, EXEMPTED)}

@@ -76,11 +76,11 @@ def render(rules: Iterable[Rule]) -> str:
         "",
         "## Exemptions",
         "",
-        "Every rule takes an `exemptions` list in its configuration: `resource` (an exact URN, or a glob matched",
-        "against the URN or the logical name), `reason` (at least 10 characters), optional `expires` (YYYY-MM-DD, UTC)",
-        "and `approvedBy`. An exempted finding is still reported, as advisory, by `pack-exemptions-reported` (resource",
-        "rules) or `pack-stack-exemptions-reported` (stack rules) with the reason; an expired exemption stops exempting",
-        "and the finding says so.",
+        "Every rule takes an `exemptions` list in its configuration: `resource` (an exact URN, or a glob",
+        "matched against the URN or the logical name), `reason` (at least 10 characters), optional `expires`",
+        "(YYYY-MM-DD, UTC) and `approvedBy`. An exempted finding is still reported, as advisory, by",
+        "`pack-exemptions-reported` (resource rules) or `pack-stack-exemptions-reported` (stack rules) with the",
+        "reason; an expired exemption stops exempting and the finding says so.",
         "",
     ]
     return "\n".join(out)

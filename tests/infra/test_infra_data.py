@@ -170,6 +170,18 @@ def test_object_lock_exactly_on_immutable_datasets_and_audit(any_run: ProgramRun
             assert not configs and not bucket.inputs.get("objectLockEnabled"), bucket.urn
 
 
+def test_dataset_buckets_carry_the_tags_the_pack_recognises(any_run: ProgramRun, settings: StackSettings) -> None:
+    by_name = {bucket_name(PROJECT, STACK, d.name): d for d in settings.catalog.datasets}
+    for bucket in any_run.by_type(BUCKET):
+        tags = bucket.inputs["tags"]
+        dataset = by_name.get(bucket.inputs["bucket"])
+        if dataset is None:  # the audit bucket is governed like a dataset bucket but holds no dataset
+            assert "dataset" not in tags and "immutable" not in tags, bucket.urn
+            continue
+        assert tags["dataset"] == dataset.name, bucket.urn
+        assert tags.get("immutable") == ("true" if dataset.immutable else None), bucket.urn
+
+
 def _policy(run: ProgramRun, bucket: RecordedResource) -> list[dict]:
     return statements(setting(run, BUCKET_POLICY, bucket).inputs["policy"])
 
