@@ -19,6 +19,7 @@ def _domain(name: str = "studio", **overrides):
         "authMode": "IAM",
         "appNetworkAccessType": "VpcOnly",
         "kmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/abc",
+        "tags": {"classification": "confidential", "owner": "ml-platform", "project": "ml"},
         "defaultUserSettings": {"executionRole": "arn:aws:iam::123456789012:role/r",
                                 "sharingSettings": {"notebookOutputOption": "Disabled"}},
     }
