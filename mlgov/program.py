@@ -260,7 +260,8 @@ def run_program(
         if callable(program):
             program()
         else:
-            _run_program_dir(Path(program))
+            # A bare program directory: its parent is taken as the project root (e.g. `infra/`).
+            run_main(Path(program), Path(program).resolve().parent)
         return pulumi.Output.from_input(getattr(root, "outputs", {}))
 
     settings = pulumi_settings.SETTINGS
@@ -321,16 +322,18 @@ def _config_region(config: dict[str, Any]) -> str:
     return region if isinstance(region, str) and region else "us-east-1"
 
 
-def _run_program_dir(program_dir: Path) -> None:
-    main = program_dir / "__main__.py"
+def run_main(program: Path, root: Path) -> None:
+    """Run a program as the language host does: `root` (the project) as cwd, the program's
+    directory and the root first on sys.path. `program` is a directory holding `__main__.py`
+    or a Python file."""
+    main = program / "__main__.py" if program.is_dir() else program
     if not main.is_file():
-        raise ProgramError(f"{program_dir} has no __main__.py")
-    # The language host runs the program with its directory's parent project on sys.path.
-    added = [p for p in (str(program_dir), str(program_dir.parent)) if p not in sys.path]
+        raise ProgramError(f"{program} has no __main__.py")
+    added = [p for p in dict.fromkeys((str(main.parent), str(root))) if p not in sys.path]
     sys.path[:0] = added
     cwd = os.getcwd()
     try:
-        os.chdir(program_dir.parent)
+        os.chdir(root)
         runpy.run_path(str(main), run_name="__main__")
     finally:
         os.chdir(cwd)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgov.engine import Analyzer, Diagnostic, InProcessAnalyzer
-from mlgov.policy_config import reconcile
+from mlgov.gate import engine_evaluate  # the gate's engine order: one implementation serves both
 from mlgov.program import RecordedResource, run_program
 from policies.values import UNKNOWN
 
@@ -94,13 +94,7 @@ def evaluate(resources: Iterable[RecordedResource], *, config: Mapping[str, Any]
     """Engine order: info, reconciled Configure, Analyze per resource (inputs), AnalyzeStack (outputs)."""
     analyzer = analyzer or default_analyzer()
     resources = list(resources)
-    analyzer.configure(reconcile(analyzer.info(), config))
-    analyzer.remember_providers(resources)
-    diagnostics: list[Diagnostic] = []
-    for r in resources:
-        diagnostics.extend(analyzer.analyze(r))
-    if stack:
-        diagnostics.extend(analyzer.analyze_stack(resources))
+    _, _, diagnostics = engine_evaluate(analyzer, resources, config, stack=stack)
     return EvaluationResult(diagnostics, {r.urn: r.name for r in resources})
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from infra.catalog import StackSettings, parse_settings
 from mlgov.program import ProgramRun, run_program
+from mlgov.project import load_project
 
 REPO = Path(__file__).resolve().parents[2]
 PROGRAM_DIR = REPO / "infra"
@@ -18,13 +19,8 @@ STACK = "dev"
 
 
 def _stack_config() -> dict[str, Any]:
-    try:
-        from mlgov.program import load_stack_config
-    except ImportError:  # older harness: read the file the way Pulumi would hand it over
-        import yaml
-
-        return dict(yaml.safe_load((REPO / f"Pulumi.{STACK}.yaml").read_text())["config"])
-    return load_stack_config(REPO, STACK)
+    """The stack config exactly as Pulumi hands it to the program (namespaced keys)."""
+    return dict(load_project(REPO, STACK).config)
 
 
 def _settings(config: dict[str, Any]) -> StackSettings:

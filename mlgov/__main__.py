@@ -1,0 +1,3 @@
+from mlgov.cli import main
+
+raise SystemExit(main())
