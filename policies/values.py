@@ -104,6 +104,19 @@ def _is_index(part: str | int) -> bool:
     return isinstance(part, int) or (isinstance(part, str) and part.lstrip("-").isdigit())
 
 
+def present(tree: Any, path: str) -> bool:
+    """True when `path` holds a non-empty value or one computed at deploy time (unknown in preview).
+
+    For "is X set" checks: a reference to a resource created in the same deployment (a key's
+    ARN, a role's ARN) is unknown in a first preview but certainly set.
+    """
+    try:
+        value = get(tree, path)
+    except NeedsValue:
+        return True
+    return value not in (None, "", [], {})
+
+
 def known(tree: Any, path: str) -> bool:
     try:
         get(tree, path)

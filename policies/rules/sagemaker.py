@@ -7,7 +7,7 @@ from typing import Any
 
 from policies.frameworks import AWS_CONFIG, FSBP, NIST
 from policies.model import Resource, Rule
-from policies.values import get
+from policies.values import NeedsValue, get, is_unknown, present
 
 DOMAIN = "aws:sagemaker/domain:Domain"
 USER_PROFILE = "aws:sagemaker/userProfile:UserProfile"
@@ -34,16 +34,19 @@ def _domain_vpc_only(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _domain_kms(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
-    yield from _kms_key_messages(r.get("kmsKeyId"), "kmsKeyId", params)
+    yield from _kms_key_messages(r, "kmsKeyId", params)
 
 
-def _kms_key_messages(key: Any, prop: str, params: Mapping[str, Any]) -> Iterator[str]:
-    if not isinstance(key, str) or not key:
+def _kms_key_messages(r: Resource, prop: str, params: Mapping[str, Any]) -> Iterator[str]:
+    """A key must be set; with an approved list, it must be one of them (then an unknown key cannot be judged)."""
+    if not present(r.props, prop):
         yield f"{prop} is not set; expected a customer-managed KMS key."
         return
     approved = params.get("approvedKmsKeys") or []
-    if approved and key not in approved:
-        yield f"{prop} is not one of the approved KMS keys."
+    if approved:
+        key = r.get(prop)  # raises NeedsValue while the key's ARN is unknown
+        if key not in approved:
+            yield f"{prop} is not one of the approved KMS keys."
 
 
 def sharing_messages(settings: Any, where: str) -> Iterator[str]:
@@ -56,10 +59,8 @@ def sharing_messages(settings: Any, where: str) -> Iterator[str]:
     option = get(sharing, "notebookOutputOption")
     if option == "Disabled":
         return
-    kms_key = get(sharing, "s3KmsKeyId")
-    output_path = get(sharing, "s3OutputPath")
-    if not kms_key or not output_path:
-        missing = [n for n, v in (("s3KmsKeyId", kms_key), ("s3OutputPath", output_path)) if not v]
+    missing = [prop for prop in ("s3KmsKeyId", "s3OutputPath") if not present(sharing, prop)]
+    if missing:
         yield (f"{where}.sharingSettings allows notebook sharing without {' and '.join(missing)}; "
                "expected notebookOutputOption 'Disabled', or a KMS key and an S3 output path.")
 
@@ -81,8 +82,7 @@ def _profile_sharing(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _profile_execution_role(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
-    settings = r.get("userSettings")
-    if settings is None or not get(settings, "executionRole"):
+    if not present(r.props, "userSettings.executionRole"):
         yield "userSettings.executionRole is not set; expected a per-persona execution role."
 
 
@@ -109,24 +109,26 @@ def _notebook_root(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _notebook_subnet(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
-    if not r.get("subnetId"):
+    if not present(r.props, "subnetId"):
         yield "subnetId is not set; expected the notebook to run in a private subnet of the VPC."
 
 
 def _notebook_kms(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
-    yield from _kms_key_messages(r.get("kmsKeyId"), "kmsKeyId", params)
+    yield from _kms_key_messages(r, "kmsKeyId", params)
 
 
 def _endpoint_config_kms(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
-    yield from _kms_key_messages(r.get("kmsKeyArn"), "kmsKeyArn", params)
+    yield from _kms_key_messages(r, "kmsKeyArn", params)
 
 
 def _model_isolated(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
-    isolated = r.get("enableNetworkIsolation") is True
-    vpc = r.get("vpcConfig")
-    in_vpc = isinstance(vpc, Mapping) and bool(get(vpc, "subnets")) and bool(get(vpc, "securityGroupIds"))
-    if not isolated and not in_vpc:
-        yield "neither enableNetworkIsolation nor vpcConfig (subnets and securityGroupIds) is set; expected one."
+    isolation = r.props.get("enableNetworkIsolation") if isinstance(r.props, Mapping) else None
+    in_vpc = present(r.props, "vpcConfig.subnets") and present(r.props, "vpcConfig.securityGroupIds")
+    if isolation is True or in_vpc:
+        return
+    if is_unknown(isolation):
+        raise NeedsValue("enableNetworkIsolation")
+    yield "neither enableNetworkIsolation nor vpcConfig (subnets and securityGroupIds) is set; expected one."
 
 
 _AUTH_PARAMS = {

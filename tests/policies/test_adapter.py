@@ -43,12 +43,16 @@ def test_an_unknown_property_is_noted_once_and_other_rules_still_decide():
 
 
 def test_one_unknown_check_does_not_skip_the_other_checks_of_the_same_rule():
-    profile = resource(PROFILE, "alice", {"domainId": UNKNOWN, "userProfileName": "alice",
-                                           "userSettings": {"executionRole": UNKNOWN, "securityGroups": []}})
-    result = evaluate([profile])
-    assert result.flagged("sagemaker-user-profile-own-role") == {"alice"}
-    assert result.unverifiable("sagemaker-user-profile-own-role") == {"alice"}
-    assert any("securityGroups" in m for m in result.messages("sagemaker-user-profile-own-role"))
+    trail = resource("aws:cloudtrail/trail:Trail", "trail", {
+        "s3BucketName": "audit", "isMultiRegionTrail": False, "enableLogFileValidation": UNKNOWN,
+        "kmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/abc", "enableLogging": True})
+    result = evaluate([trail], stack=False)
+    assert result.flagged("cloudtrail-trail-secure") == {"trail"}
+    assert result.unverifiable("cloudtrail-trail-secure") == {"trail"}
+    [finding] = [m for m in result.messages("cloudtrail-trail-secure") if "until update" not in m]
+    assert "isMultiRegionTrail" in finding
+    [note] = [m for m in result.messages("cloudtrail-trail-secure") if "until update" in m]
+    assert "enableLogFileValidation" in note
 
 
 def test_known_violation_is_mandatory_and_names_the_resource():
