@@ -28,6 +28,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from policies.values import as_list
+
 # Condition keys that, compared with a non-wildcard value, restrict who a statement applies to.
 ACCOUNT_KEYS = frozenset({"aws:sourceaccount", "aws:sourceowner", "aws:principalaccount", "kms:calleraccount"})
 ARN_KEYS = frozenset({"aws:sourcearn", "aws:principalarn"})
@@ -59,15 +61,6 @@ def parse(doc: Any) -> dict[str, Any] | None:
     if isinstance(doc, Mapping):
         return dict(doc)
     return None
-
-
-def as_list(value: Any) -> list[Any]:
-    """None gives [], a list/tuple is copied, anything else is wrapped."""
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
 
 
 def statements(doc: Any) -> list[dict[str, Any]]:
