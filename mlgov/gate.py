@@ -357,9 +357,18 @@ def _analyze_mode(pack: PackProcess, resources: list[RecordedResource], *, mode:
                        {f"{mode}.policy": time.perf_counter() - started})
 
 
+def _reporter_warnings(reconciled: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Exemption reporters above advisory would make the real engine fail on every exempted finding."""
+    return [f"{name} is configured {entry.get('enforcementLevel')}: under the Pulumi engine every exempted finding "
+            "would then block; keep it advisory (see examples/policy-config.strict.json)"
+            for name, entry in reconciled.items()
+            if name in EXEMPTION_REPORTERS and entry.get("enforcementLevel") in ("mandatory", "remediate")]
+
+
 def _build_report(results: list[_ModeResult], *, project: str, stack: str, options: GateOptions, source: str,
                   timings: dict[str, float], warnings: list[str]) -> Report:
     info = results[0].info
+    warnings = warnings + _reporter_warnings(results[0].reconciled)
     report = Report(
         project=project,
         stack=stack,
