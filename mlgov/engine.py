@@ -24,6 +24,8 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from mlgov.program import RecordedResource
 
 ENFORCEMENT_NAMES = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
+# The SDK's message when a validator read a value unknown during preview (always advisory).
+UNVERIFIABLE_PREFIX = "can't run policy"
 SEVERITY_NAMES = {0: "", 1: "low", 2: "medium", 3: "high", 4: "critical"}
 
 
@@ -65,6 +67,11 @@ class Diagnostic:
     enforcement: str
     severity: str
     phase: str  # "analyze" (per resource) or "analyzeStack"
+
+    @property
+    def unverifiable(self) -> bool:
+        """A preview note: the policy needed a value that is unknown until the update."""
+        return self.message.startswith(UNVERIFIABLE_PREFIX)
 
 
 def _analyzer_pb2():

@@ -35,6 +35,7 @@ from mlgov.findings import EXEMPTED, Report, Violation
 from mlgov.policy_config import PolicyConfigError, reconcile
 from mlgov.program import STACK_TYPE, ProgramError, RecordedResource, run_main, run_program
 from mlgov.project import Project
+from policies.exemptions import EXEMPTION_REPORTERS, parse_exempted_message
 
 __all__ = [
     "MODES",
@@ -52,9 +53,6 @@ __all__ = [
 ]
 
 MODES = ("preview", "update")
-UNVERIFIABLE_PREFIX = "can't run policy"
-EXEMPTION_REPORTERS = ("pack-exemptions-reported", "pack-stack-exemptions-reported")
-_EXEMPTED_RE = re.compile(r"^EXEMPTED \[(?P<rule>[^\]]+)\] (?P<rest>.*)$", re.DOTALL)
 SECRET_MASK = "[secret]"
 
 
@@ -147,9 +145,9 @@ def to_violations(diagnostics: Iterable[Diagnostic], *, mode: str, info: Analyze
     for d in diagnostics:
         policy, enforcement, message = d.policy, d.enforcement, d.message
         severity = d.severity or (policies[policy].severity if policy in policies else "")
-        match = _EXEMPTED_RE.match(message) if policy in EXEMPTION_REPORTERS else None
-        if match:
-            policy, enforcement, message = match["rule"], EXEMPTED, match["rest"]
+        exempted = parse_exempted_message(message) if policy in EXEMPTION_REPORTERS else None
+        if exempted:
+            policy, enforcement, message = exempted[0], EXEMPTED, exempted[1]
             severity = policies[policy].severity if policy in policies else severity
         urn = d.urn or stack_urn
         type_, name = parse_urn(urn)
@@ -163,7 +161,7 @@ def to_violations(diagnostics: Iterable[Diagnostic], *, mode: str, info: Analyze
             name=name,
             message=redact(message, secrets),
             mode=mode,
-            unverifiable=message.startswith(UNVERIFIABLE_PREFIX),
+            unverifiable=d.unverifiable,
             title=(meta.display_name or meta.description) if meta else "",
         ))
     return out

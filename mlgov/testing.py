@@ -19,18 +19,13 @@ from typing import Any
 from mlgov.engine import Analyzer, Diagnostic, InProcessAnalyzer
 from mlgov.gate import engine_evaluate  # the gate's engine order: one implementation serves both
 from mlgov.program import RecordedResource, run_program
+from policies.exemptions import EXEMPTION_REPORTERS
 from policies.values import UNKNOWN
 
-__all__ = ["UNKNOWN", "EvaluationResult", "evaluate", "evaluate_program", "resource", "unverifiable_marker"]
+__all__ = ["UNKNOWN", "EvaluationResult", "evaluate", "evaluate_program", "resource"]
 
 TEST_STACK = "test"
 TEST_PROJECT = "test"
-UNVERIFIABLE_PREFIX = "can't run policy"
-
-
-def unverifiable_marker() -> str:
-    return UNVERIFIABLE_PREFIX
-
 
 def resource(type_token: str, name: str, inputs: Mapping[str, Any] | None = None, *,
              outputs: Mapping[str, Any] | None = None,
@@ -61,16 +56,16 @@ class EvaluationResult:
 
     def flagged(self, policy: str) -> set[str]:
         """Names of resources with a blocking-or-advisory finding (not preview notes) for `policy`."""
-        return {self._name(d) for d in self.for_policy(policy) if not d.message.startswith(UNVERIFIABLE_PREFIX)}
+        return {self._name(d) for d in self.for_policy(policy) if not d.unverifiable}
 
     def unverifiable(self, policy: str) -> set[str]:
-        return {self._name(d) for d in self.for_policy(policy) if d.message.startswith(UNVERIFIABLE_PREFIX)}
+        return {self._name(d) for d in self.for_policy(policy) if d.unverifiable}
 
     def mandatory(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.enforcement in ("mandatory", "remediate")]
 
     def exempted(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.message.startswith("EXEMPTED [")]
+        return [d for d in self.diagnostics if d.policy in EXEMPTION_REPORTERS]
 
     def messages(self, policy: str) -> list[str]:
         return [d.message for d in self.for_policy(policy)]

@@ -28,14 +28,21 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.exemptions import EXEMPTIONS_SCHEMA, Exemption, ExemptionError, find, parse_exemptions, today
+from policies.exemptions import (
+    EXEMPTIONS_POLICY,
+    EXEMPTIONS_SCHEMA,
+    STACK_EXEMPTIONS_POLICY,
+    Exemption,
+    ExemptionError,
+    exempted_message,
+    find,
+    parse_exemptions,
+    today,
+)
 from policies.model import Finding, Resource, Rule, Stack, short_type
 from policies.values import UNKNOWN, NeedsValue, to_plain
 
 RULES_DOC_URL = "https://github.com/ml-dataset-governance/ml-dataset-governance/blob/main/docs/rules.md"
-EXEMPTIONS_POLICY = "pack-exemptions-reported"
-STACK_EXEMPTIONS_POLICY = "pack-stack-exemptions-reported"
-EXEMPTED_PREFIX = "EXEMPTED"
 
 _SEVERITY = {s.value: s for s in Severity}
 _ENFORCEMENT = {e.value: e for e in EnforcementLevel}
@@ -166,16 +173,12 @@ def _sdk_metadata(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _exempted_message(rule: Rule, label: str, message: str, exemption: Exemption) -> str:
-    return f"{EXEMPTED_PREFIX} [{rule.id}] {label}: {message} ({exemption.describe()})"
-
-
 def _deliver(rule: Rule, report: Callable[..., None], exemptions: tuple[Exemption, ...], key: str,
              urn: str, name: str, label: str, message: str, report_urn: str | None) -> None:
     exemption = find(exemptions, urn, name)
     message = message.rstrip()
     if exemption is not None and not exemption.expired(today()):
-        EXEMPTED.add(key, _exempted_message(rule, label, message, exemption), urn)
+        EXEMPTED.add(key, exempted_message(rule.id, f"{label}: {message}", exemption), urn)
         return
     if exemption is not None:
         message += f" (exemption expired on {exemption.expires.isoformat()})"

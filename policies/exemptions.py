@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,24 @@ EXEMPTIONS_SCHEMA: dict[str, Any] = {
     },
     "default": [],
 }
+
+
+# The two advisory policies that report exempted findings, and their message format. mlgov parses it
+# back (`parse_exempted_message`) to report the finding under the exempted rule's id.
+EXEMPTIONS_POLICY = "pack-exemptions-reported"
+STACK_EXEMPTIONS_POLICY = "pack-stack-exemptions-reported"
+EXEMPTION_REPORTERS = (EXEMPTIONS_POLICY, STACK_EXEMPTIONS_POLICY)
+_EXEMPTED_MESSAGE = re.compile(r"^EXEMPTED \[(?P<rule>[^\]]+)\] (?P<rest>.*)$", re.DOTALL)
+
+
+def exempted_message(rule_id: str, finding: str, exemption: Exemption) -> str:
+    return f"EXEMPTED [{rule_id}] {finding} ({exemption.describe()})"
+
+
+def parse_exempted_message(message: str) -> tuple[str, str] | None:
+    """(rule id, the finding with its exemption) from a reporter's message, or None."""
+    match = _EXEMPTED_MESSAGE.match(message)
+    return (match["rule"], match["rest"]) if match else None
 
 
 class ExemptionError(ValueError):

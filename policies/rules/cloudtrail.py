@@ -10,7 +10,7 @@ from typing import Any
 from policies.datasets import BUCKET_TYPES, DATASET_PARAMS, is_dataset_bucket
 from policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
 from policies.model import Finding, Resource, Rule, Stack
-from policies.values import NeedsValue, as_bool, as_list, contains_unknown, is_unknown
+from policies.values import NeedsValue, as_bool, as_list, contains_unknown, is_unknown, present
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 S3_OBJECT = "AWS::S3::Object"
@@ -29,8 +29,7 @@ def _trail_log_validation(r: Resource, _params: Mapping[str, Any]) -> Iterator[s
 
 
 def _trail_kms(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
-    key = r.get("kmsKeyId")
-    if not isinstance(key, str) or not key:
+    if not present(r.props, "kmsKeyId"):  # a key created in the same deployment is set, though unknown in preview
         yield "kmsKeyId is not set; expected log files encrypted with a customer-managed KMS key."
 
 

@@ -58,14 +58,20 @@ def test_enable_logging_unset_is_fine():
     assert evaluate([resource(TRAIL, "audit", inputs)], stack=False).flagged(SECURE) == set()
 
 
-def test_unknown_key_does_not_hide_a_known_single_region_trail():
-    inputs = {**GOLDEN_TRAIL, "kmsKeyId": UNKNOWN, "isMultiRegionTrail": False}
+def test_unknown_validation_does_not_hide_a_known_single_region_trail():
+    inputs = {**GOLDEN_TRAIL, "enableLogFileValidation": UNKNOWN, "isMultiRegionTrail": False}
     result = evaluate([resource(TRAIL, "audit", inputs)], stack=False)
     assert result.flagged(SECURE) == {"audit"}
     assert result.unverifiable(SECURE) == {"audit"}
     flagged = [m for m in result.messages(SECURE) if not m.startswith("can't run")]
     assert len(flagged) == 1 and "isMultiRegionTrail" in flagged[0]
-    assert any("kmsKeyId" in m for m in result.messages(SECURE) if m.startswith("can't run"))
+    assert any("enableLogFileValidation" in m for m in result.messages(SECURE) if m.startswith("can't run"))
+
+
+def test_a_key_created_in_the_same_deployment_counts_as_set_in_preview():
+    result = evaluate([resource(TRAIL, "audit", {**GOLDEN_TRAIL, "kmsKeyId": UNKNOWN})], stack=False)
+    assert result.flagged(SECURE) == set()
+    assert result.unverifiable(SECURE) == set()
 
 
 # --- cloudtrail-dataset-data-events: fixtures -----------------------------------------------------------
@@ -327,5 +333,4 @@ def test_program_preview_and_update(preview):
     assert result.flagged(DATA_EVENTS) == {"uncovered"}
     assert result.unverifiable(DATA_EVENTS) == set()
     assert result.flagged(SECURE) == {"local"}
-    # the KMS key ARN is unknown in a first preview only
-    assert result.unverifiable(SECURE) == ({"audit", "local"} if preview else set())
+    assert result.unverifiable(SECURE) == set()  # the trail's key is created in the same deployment
