@@ -212,7 +212,8 @@ class Network(pulumi.ComponentResource):
             retention_in_days=FLOW_LOG_RETENTION_DAYS,
             kms_key_id=args.logs_key_arn,
             tags=tags,
-            opts=child,
+            # Flow logs are audit records: a careless destroy must not take them.
+            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
         )
         role = aws.iam.Role(
             f"{name}-flow-logs",

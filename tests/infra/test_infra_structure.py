@@ -120,3 +120,21 @@ def test_program_refuses_an_admin_wildcard(stack_config: dict[str, Any]) -> None
 def test_variant_network_follows_vpc_cidr(variant_run: ProgramRun, variant_settings: StackSettings) -> None:
     vpc = one(variant_run.by_type("aws:ec2/vpc:Vpc"), "vpc")
     assert vpc.inputs["cidrBlock"] == variant_settings.vpc_cidr == "10.77.0.0/20"
+
+
+# Resources whose deletion loses data or audit records: a careless `pulumi destroy` must stop at them.
+DATA_BEARING = {
+    "aws:s3/bucket:Bucket",
+    "aws:kms/key:Key",
+    "aws:cloudtrail/trail:Trail",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:sagemaker/domain:Domain",  # its EFS holds every user's home directory
+}
+
+
+def test_every_data_bearing_resource_is_protected_and_retained(any_run: ProgramRun) -> None:
+    data_bearing = [r for r in any_run.resources if r.type in DATA_BEARING]
+    assert {r.type for r in data_bearing} == DATA_BEARING
+    for resource in data_bearing:
+        assert resource.protect and resource.retain_on_delete, resource.urn
+        assert resource.inputs.get("forceDestroy") in (None, False), resource.urn
