@@ -136,6 +136,18 @@ class GovernedBucket(pulumi.ComponentResource):
         self.register_outputs({"bucketName": self.bucket.bucket, "bucketArn": self.bucket.arn})
 
 
+def _if_header_present(header: str, expected: pulumi.Input[str], service_exempt: Mapping[str, Any]) -> dict[str, Any]:
+    """Deny a header that asks for anything but `expected`.
+
+    IfExists: UploadPart requests carry no encryption headers, so a plain StringNotEquals would
+    deny every multipart upload; uploads without headers get the bucket's default encryption,
+    which is SSE-KMS with the dataset key, so no object can be written with another key.
+    """
+    operator = "StringNotEqualsIfExists"
+    values = {header: expected, **service_exempt.get(operator, {})}
+    return {**service_exempt, operator: values}
+
+
 def bucket_policy_document(bucket_arn: pulumi.Input[str], args: GovernedBucketArgs) -> pulumi.Output[str]:
     objects = pulumi.Output.concat(bucket_arn, "/*")
     service_exempt: dict[str, Any] = {}
@@ -157,7 +169,7 @@ def bucket_policy_document(bucket_arn: pulumi.Input[str], args: GovernedBucketAr
             "Principal": "*",
             "Action": "s3:PutObject",
             "Resource": objects,
-            "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}, **service_exempt},
+            "Condition": _if_header_present("s3:x-amz-server-side-encryption", "aws:kms", service_exempt),
         },
         {
             "Sid": "DenyUploadsWithAnotherKmsKey",
@@ -165,10 +177,8 @@ def bucket_policy_document(bucket_arn: pulumi.Input[str], args: GovernedBucketAr
             "Principal": "*",
             "Action": "s3:PutObject",
             "Resource": objects,
-            "Condition": {
-                "StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": args.kms_key_arn},
-                **service_exempt,
-            },
+            "Condition": _if_header_present("s3:x-amz-server-side-encryption-aws-kms-key-id", args.kms_key_arn,
+                                            service_exempt),
         },
     ]
     condition: dict[str, Any] = {"StringNotEquals": {"aws:SourceVpce": args.vpc_endpoint_id}, **service_exempt}
