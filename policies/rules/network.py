@@ -73,6 +73,7 @@ def _public_cidrs(entry: Any, keys: tuple[str, ...], allowed: list[Any], where: 
                   unknown: list[str]) -> list[str]:
     """The internet-wide CIDRs of one ingress entry; unknown values are noted, never hide known ones."""
     found: list[str] = []
+    prefix = f"{where}." if where else ""
     if is_unknown(entry):
         unknown.append(where)
         return found
@@ -81,54 +82,58 @@ def _public_cidrs(entry: Any, keys: tuple[str, ...], allowed: list[Any], where: 
     for key in keys:
         value = entry.get(key)
         if is_unknown(value):
-            unknown.append(f"{where}.{key}")
+            unknown.append(f"{prefix}{key}")
             continue
         for i, cidr in enumerate(as_list(value)):
             if is_unknown(cidr):
-                unknown.append(f"{where}.{key}[{i}]")
+                unknown.append(f"{prefix}{key}[{i}]")
             elif isinstance(cidr, str) and _internet_wide(cidr, allowed):
                 found.append(cidr)
     return found
 
 
+def _open_ingress(entry: Any, cidr_keys: tuple[str, ...], protocol_key: str, label: str, path: str,
+                  params: Mapping[str, Any], unknown: list[str]) -> str | None:
+    """The finding for one ingress entry open to the internet, or None; unknown CIDRs go to `unknown`."""
+    cidrs = _public_cidrs(entry, cidr_keys, params.get("allowedCidrs") or [], path, unknown)
+    if not cidrs:
+        return None
+    return (f"{label} allows {_ports(entry, protocol_key)} from {', '.join(cidrs)}; expected sources inside the VPC, "
+            "security group references or allowedCidrs.")
+
+
 def _sg_inline_ingress(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
-    allowed = params.get("allowedCidrs") or []
     unknown: list[str] = []
-    ingress = r.get("ingress")
-    for i, entry in enumerate(as_list(ingress)):
-        where = f"ingress[{i}]"
-        cidrs = _public_cidrs(entry, ("cidrBlocks", "ipv6CidrBlocks"), allowed, where, unknown)
-        if cidrs:
-            yield (f"{where} allows {_ports(entry, 'protocol')} from {', '.join(cidrs)}; expected sources inside "
-                   "the VPC, security group references or allowedCidrs.")
+    for i, entry in enumerate(as_list(r.get("ingress"))):
+        message = _open_ingress(entry, ("cidrBlocks", "ipv6CidrBlocks"), "protocol", f"ingress[{i}]",
+                                f"ingress[{i}]", params, unknown)
+        if message:
+            yield message
     if unknown:
         raise NeedsValue(unknown[0])
 
 
 def _sg_rule_ingress(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
-    allowed = params.get("allowedCidrs") or []
     unknown: list[str] = []
-    cidrs = _public_cidrs(r.props, ("cidrBlocks", "ipv6CidrBlocks"), allowed, "rule", unknown)
-    if not cidrs and not unknown:
+    message = _open_ingress(r.props, ("cidrBlocks", "ipv6CidrBlocks"), "protocol", "ingress rule", "", params,
+                            unknown)
+    if not message and not unknown:
         return
     if r.get("type") != "ingress":  # egress rules may reach the internet; read only when it matters
         return
-    if cidrs:
-        yield (f"ingress rule allows {_ports(r.props, 'protocol')} from {', '.join(cidrs)}; expected sources "
-               "inside the VPC, security group references or allowedCidrs.")
+    if message:
+        yield message
     if unknown:
-        raise NeedsValue(unknown[0].replace("rule.", ""))
+        raise NeedsValue(unknown[0])
 
 
 def _vpc_ingress_rule(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
-    allowed = params.get("allowedCidrs") or []
     unknown: list[str] = []
-    cidrs = _public_cidrs(r.props, ("cidrIpv4", "cidrIpv6"), allowed, "rule", unknown)
-    if cidrs:
-        yield (f"ingress rule allows {_ports(r.props, 'ipProtocol')} from {', '.join(cidrs)}; expected sources "
-               "inside the VPC, security group references or allowedCidrs.")
+    message = _open_ingress(r.props, ("cidrIpv4", "cidrIpv6"), "ipProtocol", "ingress rule", "", params, unknown)
+    if message:
+        yield message
     if unknown:
-        raise NeedsValue(unknown[0].replace("rule.", ""))
+        raise NeedsValue(unknown[0])
 
 
 def _sg_ingress(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
