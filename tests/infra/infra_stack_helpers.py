@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from mlgov.program import UNKNOWN, ProgramRun, RecordedResource
+from policies.values import as_list  # noqa: F401 - re-exported for the stack tests
 
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -62,12 +63,6 @@ def document(value: Any) -> dict[str, Any]:
 def statements(value: Any) -> list[dict[str, Any]]:
     stmts = document(value)["Statement"]
     return stmts if isinstance(stmts, list) else [stmts]
-
-
-def as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
 
 
 def named(run: ProgramRun, type_token: str, name: str) -> RecordedResource:
