@@ -3,6 +3,6 @@
 It only builds the pack; the rules live in `policies/` and stay importable without a server.
 """
 
-from policies.pack import serve
+from ml_dataset_governance.policies.pack import serve
 
 serve()

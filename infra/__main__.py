@@ -2,17 +2,16 @@
 
 import pulumi
 import pulumi_aws as aws
-
-from infra.access import AccessArgs, TeamAccess
-from infra.audit import Audit, AuditArgs, trail_arn
-from infra.catalog import load_settings
-from infra.context import DeployContext
-from infra.datasets import Datasets, DatasetsArgs
-from infra.keys import Keys, KeysArgs
-from infra.network import Network, NetworkArgs, flow_log_group_arn_pattern
-from infra.report import exportable_matrix
-from infra.studio import StudioDomain, StudioDomainArgs, StudioProfilesArgs, StudioUserProfiles
-from infra.tags import dataset_tags, platform_tags, team_tags
+from ml_dataset_governance.infra.access import AccessArgs, TeamAccess
+from ml_dataset_governance.infra.audit import Audit, AuditArgs, trail_arn
+from ml_dataset_governance.infra.catalog import load_settings
+from ml_dataset_governance.infra.context import DeployContext
+from ml_dataset_governance.infra.datasets import Datasets, DatasetsArgs
+from ml_dataset_governance.infra.keys import Keys, KeysArgs
+from ml_dataset_governance.infra.network import Network, NetworkArgs, flow_log_group_arn_pattern
+from ml_dataset_governance.infra.report import exportable_matrix
+from ml_dataset_governance.infra.studio import StudioDomain, StudioDomainArgs, StudioProfilesArgs, StudioUserProfiles
+from ml_dataset_governance.infra.tags import dataset_tags, platform_tags, team_tags
 
 settings = load_settings()
 catalog = settings.catalog

@@ -13,9 +13,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-
-from infra.catalog import Access, Catalog, access_matrix
-from infra.context import DeployContext, policy_document, service_trust_policy
+from ml_dataset_governance.infra.catalog import Access, Catalog, access_matrix
+from ml_dataset_governance.infra.context import DeployContext, policy_document, service_trust_policy
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 

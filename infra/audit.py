@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
-
-from infra.catalog import AUDIT_BUCKET_SUFFIX, bucket_name
-from infra.context import DeployContext
-from infra.governed_bucket import GovernedBucket, GovernedBucketArgs, ObjectLock
+from ml_dataset_governance.infra.catalog import AUDIT_BUCKET_SUFFIX, bucket_name
+from ml_dataset_governance.infra.context import DeployContext
+from ml_dataset_governance.infra.governed_bucket import GovernedBucket, GovernedBucketArgs, ObjectLock
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 AUDIT_RETENTION_DAYS = 365

@@ -6,10 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
-
-from infra.catalog import Catalog, bucket_name
-from infra.context import DeployContext
-from infra.governed_bucket import GovernedBucket, GovernedBucketArgs, ObjectLock
+from ml_dataset_governance.infra.catalog import Catalog, bucket_name
+from ml_dataset_governance.infra.context import DeployContext
+from ml_dataset_governance.infra.governed_bucket import GovernedBucket, GovernedBucketArgs, ObjectLock
 
 
 @dataclass

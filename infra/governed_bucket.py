@@ -14,8 +14,7 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
-
-from infra.context import policy_document
+from ml_dataset_governance.infra.context import policy_document
 
 ABORT_INCOMPLETE_MULTIPART_DAYS = 7
 

@@ -8,9 +8,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-
-from infra.catalog import Catalog
-from infra.context import DeployContext, policy_document
+from ml_dataset_governance.infra.catalog import Catalog
+from ml_dataset_governance.infra.context import DeployContext, policy_document
 
 KEY_DELETION_WINDOW_DAYS = 30
 ALIAS_PREFIX = "alias/mlgov"

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
-
-from infra.context import DeployContext, policy_document, service_trust_policy
-from infra.tags import with_name
+from ml_dataset_governance.infra.context import DeployContext, policy_document, service_trust_policy
+from ml_dataset_governance.infra.tags import with_name
 
 # Interface endpoints Studio needs in VpcOnly mode (service-name suffixes after com.amazonaws.<region>.).
 INTERFACE_ENDPOINT_SERVICES: tuple[str, ...] = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.catalog import Access, Catalog, access_matrix
+from ml_dataset_governance.infra.catalog import Access, Catalog, access_matrix
 
 CELL = {"read": "read", "write": "write", None: "-"}
 
@@ -31,8 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     import yaml
-
-    from infra.catalog import CatalogError, parse_catalog
+    from ml_dataset_governance.infra.catalog import CatalogError, parse_catalog
 
     parser = argparse.ArgumentParser(prog="python -m infra.report", description=main.__doc__)
     parser.add_argument("stack_file", help="a Pulumi.<stack>.yaml holding ml-dataset-governance:catalog")

@@ -8,8 +8,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-
-from infra.context import DeployContext, service_trust_policy
+from ml_dataset_governance.infra.context import DeployContext, service_trust_policy
 
 # Notebook sharing would copy notebook outputs (which may hold dataset rows) to a shared location: off.
 SHARING_SETTINGS = {"notebook_output_option": "Disabled"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.catalog import CLASSIFICATIONS, Catalog, Dataset, max_classification
+from ml_dataset_governance.infra.catalog import CLASSIFICATIONS, Catalog, Dataset, max_classification
 
 TAG_CLASSIFICATION = "classification"
 TAG_OWNER = "owner"

@@ -147,7 +147,7 @@ def _rule_summary(rule: Any) -> dict[str, Any]:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from policies.catalog import all_rules
+    from ml_dataset_governance.policies.catalog import all_rules
 
     rules = all_rules()
     if args.format == "json":
@@ -162,8 +162,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from policies.adapter import RULES_DOC_URL
-    from policies.catalog import all_rules
+    from ml_dataset_governance.policies.adapter import RULES_DOC_URL
+    from ml_dataset_governance.policies.catalog import all_rules
 
     rules = {r.id: r for r in all_rules()}
     rule = rules.get(args.rule)

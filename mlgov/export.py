@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ml_dataset_governance.policies.values import RESOURCE_SIG, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN
+
 from mlgov.program import RecordedResource
-from policies.values import RESOURCE_SIG, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN
 
 __all__ = ["ExportError", "StateExport", "load_export", "parse_export"]
 

@@ -30,12 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ml_dataset_governance.policies.exemptions import EXEMPTION_REPORTERS, parse_exempted_message
+
 from mlgov.engine import Analyzer, AnalyzerError, AnalyzerInfo, Diagnostic, PackProcess
 from mlgov.findings import EXEMPTED, Report, Violation
 from mlgov.policy_config import PolicyConfigError, reconcile
 from mlgov.program import STACK_TYPE, ProgramError, RecordedResource, run_main, run_program
 from mlgov.project import Project
-from policies.exemptions import EXEMPTION_REPORTERS, parse_exempted_message
 
 __all__ = [
     "MODES",
@@ -62,7 +63,7 @@ class GateError(Exception):
 
 def default_pack_dir() -> Path:
     """This project's pack root: the directory holding the installed `policies` package."""
-    import policies
+    import ml_dataset_governance.policies as policies
 
     root = Path(policies.__file__).resolve().parent.parent
     if not (root / "PulumiPolicy.yaml").is_file():

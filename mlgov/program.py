@@ -22,13 +22,13 @@ from typing import Any
 
 import pulumi
 from google.protobuf import json_format
+from ml_dataset_governance.policies.values import RESOURCE_SIG, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, is_unknown
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
 from mlgov.mock_cloud import CloudMocks
-from policies.values import RESOURCE_SIG, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, is_unknown
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 

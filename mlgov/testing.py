@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ml_dataset_governance.policies.exemptions import EXEMPTION_REPORTERS
+from ml_dataset_governance.policies.values import UNKNOWN
+
 from mlgov.engine import Analyzer, Diagnostic, InProcessAnalyzer
 from mlgov.gate import engine_evaluate  # the gate's engine order: one implementation serves both
 from mlgov.program import RecordedResource, run_program
-from policies.exemptions import EXEMPTION_REPORTERS
-from policies.values import UNKNOWN
 
 __all__ = ["UNKNOWN", "EvaluationResult", "evaluate", "evaluate_program", "resource"]
 
@@ -78,7 +79,7 @@ def default_analyzer() -> InProcessAnalyzer:
     """This project's pack, in process (cached: building the policies once is enough)."""
     global _DEFAULT_ANALYZER
     if _DEFAULT_ANALYZER is None:
-        from policies.pack import PACK_NAME, pack_policies
+        from ml_dataset_governance.policies.pack import PACK_NAME, pack_policies
 
         _DEFAULT_ANALYZER = InProcessAnalyzer(pack_policies(), name=PACK_NAME)
     return _DEFAULT_ANALYZER

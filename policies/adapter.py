@@ -18,17 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyComplianceFramework,
-    PolicyConfigSchema,
-    ResourceValidationPolicy,
-    Severity,
-    StackValidationPolicy,
-)
-from pulumi_policy.proxy import UnknownValueError
-
-from policies.exemptions import (
+from ml_dataset_governance.policies.exemptions import (
     EXEMPTIONS_POLICY,
     EXEMPTIONS_SCHEMA,
     STACK_EXEMPTIONS_POLICY,
@@ -39,8 +29,17 @@ from policies.exemptions import (
     parse_exemptions,
     today,
 )
-from policies.model import Finding, Resource, Rule, Stack, short_type
-from policies.values import UNKNOWN, NeedsValue, to_plain
+from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack, short_type
+from ml_dataset_governance.policies.values import UNKNOWN, NeedsValue, to_plain
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
 
 RULES_DOC_URL = "https://github.com/ml-dataset-governance/ml-dataset-governance/blob/main/docs/rules.md"
 

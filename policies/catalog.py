@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from policies.model import Rule
-from policies.rules import cloudtrail, iam, kms, network, s3, sagemaker, tagging
+from ml_dataset_governance.policies.model import Rule
+from ml_dataset_governance.policies.rules import cloudtrail, iam, kms, network, s3, sagemaker, tagging
 
 _MODULES = (sagemaker, s3, kms, iam, network, cloudtrail, tagging)
 

@@ -11,7 +11,7 @@ import fnmatch
 from collections.abc import Mapping
 from typing import Any
 
-from policies.model import Resource
+from ml_dataset_governance.policies.model import Resource
 
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 

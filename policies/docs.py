@@ -9,8 +9,8 @@ import json
 import sys
 from collections.abc import Iterable
 
-from policies.catalog import all_rules
-from policies.model import Rule
+from ml_dataset_governance.policies.catalog import all_rules
+from ml_dataset_governance.policies.model import Rule
 
 
 def _cell(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.model import Framework
+from ml_dataset_governance.policies.model import Framework
 
 
 def FSBP(control: str) -> Framework:  # noqa: N802 - reads like the framework's name

@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies.values import as_list
+from ml_dataset_governance.policies.values import as_list
 
 # Condition keys that, compared with a non-wildcard value, restrict who a statement applies to.
 ACCOUNT_KEYS = frozenset({"aws:sourceaccount", "aws:sourceowner", "aws:principalaccount", "kms:calleraccount"})

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policies.values import get, is_unknown
+from ml_dataset_governance.policies.values import get, is_unknown
 
 SEVERITIES = ("low", "medium", "high", "critical")
 ENFORCEMENTS = ("advisory", "mandatory", "remediate", "disabled")

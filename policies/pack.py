@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies.adapter import build_policies
-from policies.catalog import all_rules
+from ml_dataset_governance.policies.adapter import build_policies
+from ml_dataset_governance.policies.catalog import all_rules
 
 PACK_NAME = "ml-dataset-governance"  # matches ^[a-zA-Z0-9-_.]{1,100}$, as `pulumi policy publish` requires
 PACK_DESCRIPTION = (

@@ -7,10 +7,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies.datasets import BUCKET_TYPES, DATASET_PARAMS, is_dataset_bucket
-from policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
-from policies.model import Finding, Resource, Rule, Stack
-from policies.values import NeedsValue, as_bool, as_list, contains_unknown, is_unknown, present
+from ml_dataset_governance.policies.datasets import BUCKET_TYPES, DATASET_PARAMS, is_dataset_bucket
+from ml_dataset_governance.policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
+from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
+from ml_dataset_governance.policies.values import NeedsValue, as_bool, as_list, contains_unknown, is_unknown, present
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 S3_OBJECT = "AWS::S3::Object"

@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies import iam_documents as docs
-from policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
-from policies.model import Finding, Resource, Rule, Stack
-from policies.values import MalformedDocument, NeedsValue, as_document, get, is_unknown
+from ml_dataset_governance.policies import iam_documents as docs
+from ml_dataset_governance.policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
+from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
+from ml_dataset_governance.policies.values import MalformedDocument, NeedsValue, as_document, get, is_unknown
 
 ROLE = "aws:iam/role:Role"
 POLICY = "aws:iam/policy:Policy"

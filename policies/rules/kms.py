@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies import iam_documents as docs
-from policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
-from policies.model import Resource, Rule
-from policies.values import MalformedDocument, as_bool, as_document, as_number
+from ml_dataset_governance.policies import iam_documents as docs
+from ml_dataset_governance.policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
+from ml_dataset_governance.policies.model import Resource, Rule
+from ml_dataset_governance.policies.values import MalformedDocument, as_bool, as_document, as_number
 
 KEY = "aws:kms/key:Key"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"

@@ -6,9 +6,9 @@ import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
-from policies.model import Finding, Resource, Rule, Stack
-from policies.values import NeedsValue, as_bool, as_list, is_unknown
+from ml_dataset_governance.policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
+from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
+from ml_dataset_governance.policies.values import NeedsValue, as_bool, as_list, is_unknown
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from policies import iam_documents as iam
-from policies.datasets import BUCKET_TYPES, DATASET_PARAMS, is_dataset_bucket
-from policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
-from policies.model import Finding, Resource, Rule, Stack
-from policies.values import (
+from ml_dataset_governance.policies import iam_documents as iam
+from ml_dataset_governance.policies.datasets import BUCKET_TYPES, DATASET_PARAMS, is_dataset_bucket
+from ml_dataset_governance.policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
+from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
+from ml_dataset_governance.policies.values import (
     MalformedDocument,
     NeedsValue,
     as_bool,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies.frameworks import AWS_CONFIG, FSBP, NIST
-from policies.model import Resource, Rule
-from policies.values import NeedsValue, get, is_unknown, present
+from ml_dataset_governance.policies.frameworks import AWS_CONFIG, FSBP, NIST
+from ml_dataset_governance.policies.model import Resource, Rule
+from ml_dataset_governance.policies.values import NeedsValue, get, is_unknown, present
 
 DOMAIN = "aws:sagemaker/domain:Domain"
 USER_PROFILE = "aws:sagemaker/userProfile:UserProfile"

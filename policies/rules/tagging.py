@@ -13,10 +13,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies.datasets import BUCKET_TYPES, DATASET_PARAMS, is_dataset_bucket
-from policies.frameworks import AWS_CONFIG, NIST
-from policies.model import Resource, Rule
-from policies.values import NeedsValue, as_bool, is_unknown
+from ml_dataset_governance.policies.datasets import BUCKET_TYPES, DATASET_PARAMS, is_dataset_bucket
+from ml_dataset_governance.policies.frameworks import AWS_CONFIG, NIST
+from ml_dataset_governance.policies.model import Resource, Rule
+from ml_dataset_governance.policies.values import NeedsValue, as_bool, is_unknown
 
 # Taggable types this stack (and ML platforms like it) commonly declare.
 TAGGABLE_TYPES: tuple[str, ...] = (

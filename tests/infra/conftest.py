@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ml_dataset_governance.infra.catalog import StackSettings, parse_settings
 
-from infra.catalog import StackSettings, parse_settings
 from mlgov.program import ProgramRun, run_program
 from mlgov.project import load_project
 

@@ -6,8 +6,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from ml_dataset_governance.policies.values import as_list  # noqa: F401 - re-exported for the stack tests
+
 from mlgov.program import UNKNOWN, ProgramRun, RecordedResource
-from policies.values import as_list  # noqa: F401 - re-exported for the stack tests
 
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"

@@ -19,10 +19,10 @@ from infra_stack_helpers import (
     one,
     statements,
 )
+from ml_dataset_governance.infra.access import BUCKET_ACTIONS, KEY_ACTIONS, OBJECT_ACTIONS
+from ml_dataset_governance.infra.catalog import StackSettings, access_matrix, bucket_name
+from ml_dataset_governance.infra.report import exportable_matrix
 
-from infra.access import BUCKET_ACTIONS, KEY_ACTIONS, OBJECT_ACTIONS
-from infra.catalog import StackSettings, access_matrix, bucket_name
-from infra.report import exportable_matrix
 from mlgov.program import ProgramRun, RecordedResource
 
 PROJECT, STACK = "ml-dataset-governance", "dev"

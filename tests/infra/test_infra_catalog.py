@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from infra.catalog import (
+from ml_dataset_governance.infra.catalog import (
     CLASSIFICATIONS,
     DEFAULT_VPC_CIDR,
     Catalog,
@@ -20,8 +19,8 @@ from infra.catalog import (
     parse_catalog,
     parse_settings,
 )
-from infra.report import exportable_matrix, format_access_matrix
-from infra.tags import REQUIRED_TAG_KEYS, dataset_tags, platform_tags, team_tags
+from ml_dataset_governance.infra.report import exportable_matrix, format_access_matrix
+from ml_dataset_governance.infra.tags import REQUIRED_TAG_KEYS, dataset_tags, platform_tags, team_tags
 
 VALID: dict[str, Any] = {
     "platformOwner": "ml-platform",
@@ -218,7 +217,7 @@ def test_access_matrix_is_exactly_the_catalog(obj: dict[str, Any]) -> None:
 def test_report_cli_prints_the_bundled_stack_matrix(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
     from pathlib import Path
 
-    from infra.report import main
+    from ml_dataset_governance.infra.report import main
 
     assert main([str(Path(__file__).resolve().parents[2] / "Pulumi.dev.yaml")]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -21,8 +21,8 @@ from infra_stack_helpers import (
     one,
     statements,
 )
+from ml_dataset_governance.infra.catalog import AUDIT_BUCKET_SUFFIX, StackSettings, bucket_name
 
-from infra.catalog import AUDIT_BUCKET_SUFFIX, StackSettings, bucket_name
 from mlgov.program import ProgramRun, RecordedResource
 
 PROJECT, STACK = "ml-dataset-governance", "dev"

@@ -24,8 +24,8 @@ from infra_stack_helpers import (
     one,
     statements,
 )
+from ml_dataset_governance.infra.catalog import StackSettings
 
-from infra.catalog import StackSettings
 from mlgov.program import ProgramRun
 
 INTERNET_TYPES = {

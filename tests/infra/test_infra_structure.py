@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from conftest import PROGRAM_DIR, PROJECT, STACK
 from infra_stack_helpers import BUCKET, KMS_ALIAS, KMS_KEY, depends_on, one
+from ml_dataset_governance.infra.catalog import CLASSIFICATIONS, StackSettings, bucket_name, max_classification
+from ml_dataset_governance.infra.tags import REQUIRED_TAG_KEYS
 
-from infra.catalog import CLASSIFICATIONS, StackSettings, bucket_name, max_classification
-from infra.tags import REQUIRED_TAG_KEYS
 from mlgov.program import ProgramError, ProgramRun, run_program
 
 # Every AWS type the stack may use is classified here, so a new type forces a decision on tagging.

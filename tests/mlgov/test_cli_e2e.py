@@ -485,7 +485,7 @@ def test_audit_export_file_as_sarif(runs):
 # -- catalog -----------------------------------------------------------------------------------------
 
 def test_rules_and_explain(runs):
-    from policies.catalog import all_rules
+    from ml_dataset_governance.policies.catalog import all_rules
 
     listed = json.loads(runs["rules"].stdout)
     assert [r["id"] for r in listed] == [r.id for r in all_rules()]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from ml_dataset_governance.policies.values import UNKNOWN
 
 from mlgov.export import ExportError, load_export, parse_export
-from policies.values import UNKNOWN
 
 SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
 STACK = "urn:pulumi:prod::proj::pulumi:pulumi:Stack::proj-prod"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from ml_dataset_governance.policies.adapter import build_policies
+from ml_dataset_governance.policies.model import Rule
 
 from mlgov.engine import InProcessAnalyzer
 from mlgov.policy_config import PolicyConfigError
 from mlgov.testing import UNKNOWN, evaluate, resource
-from policies.adapter import build_policies
-from policies.model import Rule
 
 DOMAIN = "aws:sagemaker/domain:Domain"
 PROFILE = "aws:sagemaker/userProfile:UserProfile"
@@ -127,7 +127,7 @@ def test_bad_config_that_reaches_the_pack_fails_closed_with_a_clear_message():
 
 
 def _rules():
-    from policies.catalog import all_rules
+    from ml_dataset_governance.policies.catalog import all_rules
 
     return all_rules()
 

@@ -9,8 +9,7 @@ import sys
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from policies import iam_documents as docs
+from ml_dataset_governance.policies import iam_documents as docs
 
 ACCOUNT = "123456789012"
 

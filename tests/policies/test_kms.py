@@ -7,9 +7,9 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ml_dataset_governance.policies.rules import kms
 
 from mlgov.testing import UNKNOWN, evaluate, evaluate_program, resource
-from policies.rules import kms
 
 KEY = kms.KEY
 KEY_POLICY = kms.KEY_POLICY

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ml_dataset_governance.policies.catalog import all_rules
+from ml_dataset_governance.policies.values import UNKNOWN_SENTINELS
 
 from mlgov.testing import evaluate, resource
-from policies.catalog import all_rules
-from policies.values import UNKNOWN_SENTINELS
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "policies"
 # Property names the rules read, so generated trees reach deep into the checks.

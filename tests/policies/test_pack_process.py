@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from ml_dataset_governance.policies.catalog import all_rules
+from ml_dataset_governance.policies.pack import PACK_NAME
 
 from mlgov.engine import PackProcess
 from mlgov.policy_config import reconcile
 from mlgov.testing import resource
-from policies.catalog import all_rules
-from policies.pack import PACK_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,8 @@ def test_pack_process_blocks_a_violating_resource(pack):
 
 
 def test_pack_import_does_not_load_pulumi_aws():
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from policies.pack import pack_policies; pack_policies(); "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); "
+            "from ml_dataset_governance.policies.pack import pack_policies; pack_policies(); "
             "print('pulumi_aws' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -6,10 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-
-from policies import docs
-from policies.catalog import all_rules
-from policies.model import ENFORCEMENTS, SEVERITIES
+from ml_dataset_governance.policies import docs
+from ml_dataset_governance.policies.catalog import all_rules
+from ml_dataset_governance.policies.model import ENFORCEMENTS, SEVERITIES
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = all_rules()

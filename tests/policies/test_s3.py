@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from ml_dataset_governance.policies.rules import s3
 
 from mlgov.testing import UNKNOWN, evaluate, evaluate_program, resource
-from policies.rules import s3
 
 BUCKET = s3.BUCKET
 BUCKET_V2 = s3.BUCKET_V2

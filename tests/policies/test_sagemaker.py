@@ -7,9 +7,9 @@ import copy
 import json
 
 import pytest
+from ml_dataset_governance.policies.rules import sagemaker
 
 from mlgov.testing import UNKNOWN, evaluate, evaluate_program, resource
-from policies.rules import sagemaker
 
 ROLE = "arn:aws:iam::123456789012:role/team"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/0b1c"

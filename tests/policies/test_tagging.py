@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 
 import pytest
+from ml_dataset_governance.policies.rules.tagging import NOT_TAGGABLE_TYPES, TAGGABLE_TYPES
 
 from mlgov.testing import UNKNOWN, evaluate, evaluate_program, resource
-from policies.rules.tagging import NOT_TAGGABLE_TYPES, TAGGABLE_TYPES
 
 TAGS_RULE = "governance-required-tags"
 PROTECT_RULE = "governance-dataset-bucket-protected"
