@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mlgov.engine import PackProcess
+from mlgov.analyzer import PackProcess
 from mlgov.policy_config import reconcile
 from mlgov.testing import resource
 

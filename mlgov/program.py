@@ -19,20 +19,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pulumi
 from google.protobuf import json_format
-from ml_dataset_governance.policies.values import RESOURCE_SIG, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, is_unknown
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
 from mlgov.mock_cloud import CloudMocks
-
-STACK_TYPE = "pulumi:pulumi:Stack"
+from mlgov.resources import STACK_TYPE, RecordedResource, SourceLocation
+from mlgov.wire import UNKNOWN, Unwrapper, is_unknown
 
 __all__ = [
+    "STACK_TYPE",
     "UNKNOWN",
     "ProgramError",
     "ProgramRun",
@@ -43,30 +44,29 @@ __all__ = [
 
 
 class ProgramError(Exception):
-    """The program could not be run to completion (it raised, or logged an error)."""
+    """The program could not be run to completion (it raised, or logged an error).
+
+    `location` is the user's innermost program line involved, when one is known."""
+
+    def __init__(self, message: str, location: SourceLocation | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location
 
 
-@dataclass
-class RecordedResource:
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    parent: str | None = None
-    provider: str | None = None  # provider reference "<urn>::<id>", as the engine sees it
-    dependencies: list[str] = field(default_factory=list)
-    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-    inputs: dict[str, Any] = field(default_factory=dict)
-    outputs: dict[str, Any] = field(default_factory=dict)
-    protect: bool = False
-    retain_on_delete: bool = False
-    id: str = ""
+def _failure_location(exc: BaseException) -> SourceLocation | None:
+    """The innermost frame of the exception's traceback that is the user's code, following causes."""
+    import traceback
 
-    @property
-    def provider_urn(self) -> str | None:
-        if not self.provider:
-            return None
-        return self.provider.rsplit("::", 1)[0]
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = [f for f in traceback.extract_tb(current.__traceback__) if _user_frame(f.filename)]
+        if frames and frames[-1].lineno:
+            return SourceLocation(str(Path(frames[-1].filename).resolve()), int(frames[-1].lineno))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 @dataclass
@@ -93,37 +93,37 @@ class ProgramRun:
 
 
 def unwrap_wire(value: Any, secrets: set[str]) -> Any:
-    """Turn a wire value into what an analyzer receives: secrets unwrapped, references resolved.
-
-    Unknown sentinels stay as they are; plaintext secret strings are collected so that
-    reports can redact them.
-    """
-    if isinstance(value, dict):
-        sig = value.get(SECRET_SIG_KEY)
-        if sig == SECRET_SIG:
-            inner = unwrap_wire(value.get("value"), secrets)
-            _collect_secret_strings(inner, secrets)
-            return inner
-        if sig == RESOURCE_SIG:
-            # The engine hands analyzers a reference as the referenced resource's id (custom) or URN.
-            ref_id = value.get("id")
-            return ref_id if isinstance(ref_id, str) and ref_id else value.get("urn", UNKNOWN)
-        return {k: unwrap_wire(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap_wire(v, secrets) for v in value]
-    return value
+    """Turn a wire value into what an analyzer receives (secrets unwrapped, references resolved);
+    plaintext secret strings are added to `secrets` so that reports can redact them."""
+    unwrap = Unwrapper()
+    result = unwrap(value)
+    secrets |= unwrap.secret_values
+    return result
 
 
-def _collect_secret_strings(value: Any, secrets: set[str]) -> None:
-    if isinstance(value, str):
-        if value and not is_unknown(value):
-            secrets.add(value)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _collect_secret_strings(v, secrets)
-    elif isinstance(value, list):
-        for v in value:
-            _collect_secret_strings(v, secrets)
+_LIBRARY_PARTS = ("site-packages", "dist-packages")
+_SDK_DIR = str(Path(pulumi.__file__).resolve().parent)
+
+
+def _user_frame(path: str) -> bool:
+    return (bool(path) and not any(part in _LIBRARY_PARTS for part in Path(path).parts)
+            and not path.startswith(_SDK_DIR) and not path.startswith("<"))
+
+
+def declaring_line(request: Any) -> SourceLocation | None:
+    """The user's statement that declared the resource: the SDK's source position if it is user code, else
+    the innermost user frame of the registration's stack trace (helpers from installed libraries skipped)."""
+    positions = []
+    if request.HasField("sourcePosition"):
+        positions.append(request.sourcePosition)
+    if request.HasField("stackTrace"):
+        positions.extend(frame.pc for frame in request.stackTrace.frames if frame.HasField("pc"))
+    for pos in positions:
+        parsed = urlparse(pos.uri)
+        path = unquote(parsed.path) if parsed.scheme == "file" else pos.uri
+        if pos.line > 0 and _user_frame(path):
+            return SourceLocation(path, int(pos.line))
+    return None
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -196,6 +196,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs=inputs,
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
+            source=declaring_line(request),
         )
         self._record(record)
 
@@ -272,9 +273,9 @@ def run_program(
     except ProgramError:
         raise
     except BaseException as exc:  # the program itself failed: report it, never pass silently
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        raise ProgramError(f"{type(exc).__name__}: {exc}") from exc
+        raise ProgramError(_describe(exc), _failure_location(exc)) from exc
     finally:
         pulumi_settings.reset_options()
         _restore_event_loop(previous_loop)
@@ -287,6 +288,12 @@ def run_program(
         stack_record.outputs = exports
     return ProgramRun(project=project, stack=stack, preview=preview, resources=monitor.records, outputs=exports,
                       secret_values=monitor.secret_values, warnings=collector.warnings)
+
+
+def _describe(exc: BaseException) -> str:
+    # The SDK wraps a failed registration or apply; say what the program did, not how the SDK reports it.
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"
 
 
 def _resolve_into(output: pulumi.Output, sink: dict[str, Any]) -> None:

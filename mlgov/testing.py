@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ml_dataset_governance.policies.exemptions import EXEMPTION_REPORTERS
-from ml_dataset_governance.policies.values import UNKNOWN
-
-from mlgov.engine import Analyzer, Diagnostic, InProcessAnalyzer
-from mlgov.gate import engine_evaluate  # the gate's engine order: one implementation serves both
-from mlgov.program import RecordedResource, run_program
+from mlgov import engine  # the gate's engine order: one implementation serves both
+from mlgov.analyzer import Analyzer, Diagnostic, InProcessAnalyzer
+from mlgov.diagnostics import decode_exemption
+from mlgov.program import run_program
+from mlgov.resources import RecordedResource
+from mlgov.wire import UNKNOWN
 
 __all__ = ["UNKNOWN", "EvaluationResult", "evaluate", "evaluate_program", "resource"]
 
@@ -66,7 +66,8 @@ class EvaluationResult:
         return [d for d in self.diagnostics if d.enforcement in ("mandatory", "remediate")]
 
     def exempted(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.policy in EXEMPTION_REPORTERS]
+        """Diagnostics that report an exempted finding (decoded as the gate decodes them)."""
+        return [d for d in self.diagnostics if decode_exemption(d.policy, d.message) is not None]
 
     def messages(self, policy: str) -> list[str]:
         return [d.message for d in self.for_policy(policy)]
@@ -76,7 +77,8 @@ _DEFAULT_ANALYZER: InProcessAnalyzer | None = None
 
 
 def default_analyzer() -> InProcessAnalyzer:
-    """This project's pack, in process (cached: building the policies once is enough)."""
+    """This project's pack, in process (cached: building the policies once is enough). The one place mlgov
+    reaches into a pack's code: for this project's own tests; the gate itself launches packs."""
     global _DEFAULT_ANALYZER
     if _DEFAULT_ANALYZER is None:
         from ml_dataset_governance.policies.pack import PACK_NAME, pack_policies
@@ -90,8 +92,8 @@ def evaluate(resources: Iterable[RecordedResource], *, config: Mapping[str, Any]
     """Engine order: info, reconciled Configure, Analyze per resource (inputs), AnalyzeStack (outputs)."""
     analyzer = analyzer or default_analyzer()
     resources = list(resources)
-    _, _, diagnostics = engine_evaluate(analyzer, resources, config, stack=stack)
-    return EvaluationResult(diagnostics, {r.urn: r.name for r in resources})
+    evaluation = engine.evaluate(analyzer, resources, config, stack=stack)
+    return EvaluationResult(evaluation.diagnostics, {r.urn: r.name for r in resources})
 
 
 def evaluate_program(program: str | Path | Callable[[], Any], *, preview: bool,

@@ -21,6 +21,26 @@ SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 UNVERIFIABLE_LABEL = "cannot be verified in preview"
 
 
+def mode_label(mode: str) -> str:
+    """What a report calls a mode: an audit evaluates deployed state."""
+    return "state" if mode == "audit" else str(mode)
+
+
+def modes_label(v: Violation) -> str:
+    return ", ".join(mode_label(m) for m in (v.modes or [v.mode]))
+
+
+def location(v: Violation) -> str:
+    """`file:line` of the statement that declared the resource, or "" when unknown."""
+    return f"{v.file}:{v.line}" if v.file and v.line else (v.file or "")
+
+
+def errors_of(report: Report) -> list[str]:
+    """Why the gate could not decide (empty when it decided)."""
+    return [f"{mode_label(e.mode)}: {e.message}" if e.mode and e.mode not in e.message else e.message
+            for e in (report.errors or [])]
+
+
 def category(v: Violation) -> str:
     if v.unverifiable:
         return UNVERIFIABLE
@@ -144,7 +164,9 @@ def counts_phrase(summary: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def verdict(summary: dict[str, Any]) -> str:
+def verdict(summary: dict[str, Any], report: Report | None = None) -> str:
+    if report is not None and report.errors:
+        return "ERROR"
     return "PASSED" if summary.get("passed", True) else "FAILED"
 
 

@@ -306,7 +306,7 @@ def _blocking(report: dict) -> list[dict]:
 
 
 def _flagged(report: dict, mode: str = "update") -> set[tuple[str, str]]:
-    return {(v["policy"], v["name"]) for v in _blocking(report) if v["mode"] == mode}
+    return {(v["policy"], v["name"]) for v in _blocking(report) if mode in v["modes"]}
 
 
 # -- verdicts ----------------------------------------------------------------------------------------
@@ -350,7 +350,10 @@ def test_each_broken_control_fails_the_gate(runs, case, policy, name, type_):
 def test_sg_open_is_caught_in_preview_too(runs):
     report = runs["sg-open"].report
     assert ("ec2-security-group-no-public-ingress", "ssh-from-anywhere") in _flagged(report, "preview")
-    assert {v["mode"] for v in report["violations"]} == {"preview", "update"}
+    # seen in both modes, reported once
+    [finding] = [v for v in report["violations"] if v["policy"] == "ec2-security-group-no-public-ingress"]
+    assert finding["modes"] == ["preview", "update"] and finding["mode"] == "preview"
+    assert report["summary"]["blocking"] == 1
 
 
 def test_advisory_passes_unless_fail_on_advisory_or_strict_config(runs):
@@ -368,7 +371,7 @@ def test_exempted_finding_is_reported_and_does_not_fail(runs):
     assert run.code == 0, run
     exempted = [v for v in run.report["violations"] if v["enforcement"] == "exempted"]
     assert [(v["policy"], v["name"]) for v in exempted] == [("sagemaker-domain-vpc-only", "studio")], run
-    assert "legacy Studio domain" in exempted[0]["message"] and not exempted[0]["message"].startswith("EXEMPTED")
+    assert "legacy Studio domain" in exempted[0]["exemption"] and not exempted[0]["message"].startswith("EXEMPTED")
     assert exempted[0]["severity"] == "critical"  # the exempted rule's severity, not the reporter's
     assert run.report["summary"]["exempted"] == 1
     assert not any(v["policy"].startswith("pack-") for v in run.report["violations"])
@@ -485,15 +488,16 @@ def test_audit_export_file_as_sarif(runs):
 # -- catalog -----------------------------------------------------------------------------------------
 
 def test_rules_and_explain(runs):
-    from ml_dataset_governance.policies.catalog import all_rules
+    """From the pack itself (GetAnalyzerInfo), whatever pack it is: here the bundled one."""
+    from mlgov.testing import default_analyzer
 
     listed = json.loads(runs["rules"].stdout)
-    assert [r["id"] for r in listed] == [r.id for r in all_rules()]
-    assert {"id", "enforcement", "severity", "title"} <= set(listed[0])
+    assert [r["id"] for r in listed] == [p.name for p in default_analyzer().info().policies]
+    assert {"id", "enforcement", "severity", "title", "type"} <= set(listed[0])
     assert "sagemaker-domain-vpc-only" in runs["rules-text"].stdout and runs["rules-text"].code == 0
     explain = runs["explain"]
     assert explain.code == 0
-    for section in ("Rationale", "Remediation", "Frameworks", "Configuration", "VpcOnly"):
+    for section in ("Description", "Remediation", "Frameworks", "Configuration", "VpcOnly"):
         assert section in explain.stdout, section
 
 
@@ -509,19 +513,19 @@ def test_rules_and_explain(runs):
 ])
 def test_gate_verdicts_agree_with_in_process_evaluate(runs, projects, case, run_name, mode):
     """Same program, same resources: the pack process over gRPC and `mlgov.testing.evaluate` in process."""
-    from mlgov.gate import run_project, to_violations
+    from mlgov.diagnostics import to_violations
     from mlgov.project import load_project
+    from mlgov.sources import ProgramSource
     from mlgov.testing import default_analyzer, evaluate
 
-    program = run_project(load_project(projects[case], "dev"), preview=mode == "preview")
-    result = evaluate(program.resources)
-    stack_urn = program.resources[0].urn
-    expected = to_violations(result.diagnostics, mode=mode, info=default_analyzer().info(), stack_urn=stack_urn,
-                             secrets=program.secret_values)
+    loaded = ProgramSource(load_project(projects[case], "dev"), mode).load()
+    result = evaluate(loaded.resources)
+    expected = to_violations(result.diagnostics, mode=mode, info=default_analyzer().info(),
+                             stack_urn=loaded.stack_urn, secrets=loaded.secrets)
 
     def key(v: dict) -> tuple:
         return (v["policy"], v["urn"], v["enforcement"], v["unverifiable"], v["message"])
 
-    gate = sorted(key(v) for v in runs[run_name].report["violations"] if v["mode"] == mode)
+    gate = sorted(key(v) for v in runs[run_name].report["violations"] if mode in v["modes"])
     assert gate == sorted(key(v.to_json()) for v in expected)
     assert gate  # every case has at least one finding

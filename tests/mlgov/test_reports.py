@@ -148,7 +148,7 @@ def test_empty_report_renders_as_a_passing_run(fmt):
     elif fmt == "junit":
         root = ET.fromstring(out)
         assert root.get("failures") == "0" and root.get("tests") == "1"
-        assert [s.get("name") for s in root] == ["mlgov.preview"]
+        assert [s.get("name") for s in root] == ["mlgov"]
     else:
         assert out.startswith("## ✅ mlgov PASSED: proj/dev")
         assert "No policy violations." in out
@@ -158,7 +158,8 @@ def test_a_report_with_no_modes_and_no_rules_still_renders():
     report = Report(project="p", stack="s", pack="", pack_version="", modes=[], violations=[])
     for fmt in FORMATS:
         assert render(fmt, report)
-    assert ET.fromstring(render("junit", report)).get("tests") == "0"
+    junit = ET.fromstring(render("junit", report))
+    assert (junit.get("tests"), junit.get("failures"), junit.get("errors")) == ("1", "0", "0")
 
 
 def test_unicode_survives_utf8_round_trip_in_every_format():
@@ -176,7 +177,8 @@ def test_json_contract():
     out = render("json", report)
     doc = json.loads(out)
     assert list(doc) == ["format", "version", "project", "stack", "pack", "pack_version", "modes", "source", "passed",
-                         "summary", "violations", "rules", "warnings", "timings"]
+                         "error", "errors", "summary", "violations", "rules", "warnings", "timings"]
+    assert doc["error"] is None and doc["errors"] == []
     assert (doc["project"], doc["stack"], doc["pack"], doc["pack_version"]) == ("proj", "dev", "mlgov-pack", "0.3.1")
     assert doc["modes"] == ["preview", "update"]
     assert doc["summary"] == json.loads(json.dumps(report.summary()))
@@ -184,7 +186,8 @@ def test_json_contract():
     assert doc["timings"] == {"preview.policy": 0.25, "preview.program": 0.5, "update.program": 0.75}
     assert doc["warnings"] == report.warnings
     for v in doc["violations"]:
-        assert list(v)[:8] == ["policy", "enforcement", "severity", "urn", "type", "name", "message", "mode"]
+        assert list(v)[:9] == ["policy", "enforcement", "severity", "urn", "type", "name", "message", "mode", "modes"]
+        assert v["modes"] == [v["mode"]]
     order = [(v["mode"], v["category"], v["policy"], v["urn"]) for v in doc["violations"]]
     assert order == [
         ("preview", "advisory", "s3-bucket-versioned", urn(BUCKET, "raw-data")),
@@ -213,26 +216,41 @@ def test_json_has_no_nan_and_no_lone_surrogates():
 # --- text ----------------------------------------------------------------------------------------------------------
 
 
-def test_text_table_groups_by_mode_and_ends_with_the_summary_line():
+def test_text_table_lists_each_finding_once_and_ends_with_the_summary_and_a_hint():
     out = render("text", full_report())
     assert ANSI.search(out) is None
     lines = out.splitlines()
-    assert lines[-1] == "2 mandatory, 2 advisory, 1 exempted, 1 cannot be verified in preview — FAILED"
+    assert lines[-2] == "2 mandatory, 2 advisory, 1 exempted, 1 cannot be verified in preview — FAILED"
+    assert lines[-1].startswith("`mlgov explain s3-bucket-")
     assert lines[0] == "mlgov: proj/dev — policy pack mlgov-pack 0.3.1"
-    preview, update = lines.index("PREVIEW (12 resources evaluated, 1 finding)"), lines.index(
-        "UPDATE (12 resources evaluated, 4 findings)")
-    assert preview < update
-    header = lines[preview + 1].split()
+    assert lines[1] == "  preview: 12 resources evaluated; update: 12 resources evaluated"
+    table = lines.index("FINDINGS (5)")
+    header = lines[table + 1].split()
     assert header == ["POLICY", "ENFORCEMENT", "SEVERITY", "RESOURCE", "MESSAGE"]
-    # the unverifiable note is listed briefly under its mode, not in the table
+    # the unverifiable note is listed briefly, not in the table
     notes = lines.index("  1 cannot be verified in preview (checked again on update):")
-    assert preview < notes < update
+    assert table < notes
     assert lines[notes + 1] == f"    - kms-key-rotated: datasets-key ({KEY})"
     assert "can't run policy" not in out
-    # update's rows: mandatory before advisory before exempted
-    body = "\n".join(lines[update:])
-    assert body.index("mandatory") < body.index("advisory") < body.index("exempted")
+    body = "\n".join(lines[table:notes])
+    assert body.index("mandatory") < body.index("exempted")
     assert "secure config key proj:dbPassword is not available offline" in out
+
+
+def test_text_shows_modes_and_the_declaring_line():
+    report = full_report()
+    merged = report.violations[2]
+    merged.modes, merged.file, merged.line = ["preview", "update"], "infra/data.py", 42
+    out = render("text", report)
+    lines = out.splitlines()
+    located = next(n for n, line in enumerate(lines) if "infra/data.py:42" in line)
+    assert "s3-bucket-versioned" in lines[located - 2] and "only)" not in lines[located - 2]  # seen in every mode
+    assert "(preview only) s3-bucket-versioned" in out  # the other, hand-built one, only in preview
+
+
+def test_text_fits_a_narrow_terminal():
+    out = render("text", full_report(), width=80)
+    assert max(len(line) for line in out.splitlines()) <= 80
 
 
 def test_text_wraps_long_messages_within_the_width():
@@ -243,15 +261,15 @@ def test_text_wraps_long_messages_within_the_width():
     assert out.count("x" * 40) >= 5  # an unbreakable token is broken, not lost
     first_row = next(line for line in out.splitlines() if line.startswith("  s3-bucket-encrypted"))
     continuation = out.splitlines()[out.splitlines().index(first_row) + 1]
-    assert continuation.lstrip().startswith(BUCKET)  # the resource type goes under its name
+    assert BUCKET in continuation  # the resource type goes under its name
 
 
 def test_text_message_newlines_stay_inside_the_message_column():
     out = render("text", full_report())
     lines = out.splitlines()
     i = next(n for n, line in enumerate(lines) if "pipe | less-than" in line)
-    column = lines[i].index("pipe | less-than")
-    assert lines[i + 1][:column].strip() == BUCKET
+    column = lines[i].index("(update only) pipe | less-than")
+    assert lines[i + 1][:column].strip().endswith(BUCKET)
     j = next(n for n, line in enumerate(lines) if "second line" in line)
     assert i < j <= i + 3 and lines[j].index("second line") == column and not lines[j][:column].strip("/ ")
 
@@ -327,21 +345,40 @@ def test_sarif_rules_and_results():
     assert [n["message"]["text"] for n in notes] == full_report().warnings
 
 
-def test_sarif_fingerprints_are_stable_per_rule_urn_and_mode():
+def test_sarif_fingerprints_are_stable_per_rule_and_urn():
     def fingerprints(report: Report) -> list[str]:
-        return [r["partialFingerprints"]["mlgov/v1"] for r in json.loads(render("sarif", report))["runs"][0]["results"]]
+        return [r["partialFingerprints"]["mlgov/v2"] for r in json.loads(render("sarif", report))["runs"][0]["results"]]
 
     base = fingerprints(full_report())
     changed = full_report()
     for v in changed.violations:
         v.message += " (reworded)"
         v.severity = "low"
+        v.mode, v.modes = "preview", ["preview", "update"]  # the same issue, whichever mode saw it
+        v.file, v.line = "infra/moved.py", 99
     changed.source = "elsewhere"
-    assert fingerprints(changed) == base
-    assert len(set(base)) == len(base)
-    same_finding_other_mode = full_report()
-    same_finding_other_mode.violations[2].mode = "preview"
-    assert set(fingerprints(same_finding_other_mode)) != set(base)
+    assert sorted(fingerprints(changed)) == sorted(base)
+    other_resource = full_report()
+    other_resource.violations[0].urn = urn(BUCKET, "renamed")
+    assert fingerprints(other_resource)[:1] != base[:1] or set(fingerprints(other_resource)) != set(base)
+
+
+def test_sarif_points_at_the_declaring_line_and_reports_errors(sarif_validator):
+    from mlgov.findings import GateFailure
+
+    report = full_report()
+    report.violations[0].file, report.violations[0].line = "infra/data.py", 42
+    report.errors = [GateFailure("the program failed in update mode at infra/x.py:3: KeyError: 'a'", "update")]
+    doc = json.loads(render("sarif", report))
+    assert_valid_sarif(sarif_validator, doc)
+    run = doc["runs"][0]
+    located = [r["locations"][0]["physicalLocation"] for r in run["results"]
+               if r["properties"]["resourceName"] == "raw-data" and r["ruleId"] == "s3-bucket-encrypted"]
+    assert located == [{"artifactLocation": {"uri": "infra/data.py"}, "region": {"startLine": 42}}]
+    invocation = run["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert invocation["toolExecutionNotifications"][0]["level"] == "error"
+    assert "infra/x.py:3" in invocation["toolExecutionNotifications"][0]["message"]["text"]
 
 
 @pytest.mark.parametrize(("source", "uri"), [
@@ -385,25 +422,24 @@ def test_junit_structure_and_mapping():
     assert out.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
     root = ET.fromstring(out)
     assert root.tag == "testsuites"
-    suites = {s.get("name"): s for s in root.findall("testsuite")}
-    assert list(suites) == ["mlgov.preview", "mlgov.update"]
-    for suite in suites.values():
-        cases = suite.findall("testcase")
-        assert suite.get("tests") == str(len(cases))
-        assert suite.get("failures") == str(sum(1 for c in cases if c.find("failure") is not None))
-        assert suite.get("skipped") == str(sum(1 for c in cases if c.find("skipped") is not None))
-        assert suite.get("errors") == "0"
-        # every rule appears: with its findings, or as one passing testcase
-        assert {c.get("classname") for c in cases} == set(RULES)
+    [suite] = root.findall("testsuite")
+    assert suite.get("name") == "mlgov"
+    cases = suite.findall("testcase")
+    assert suite.get("tests") == str(len(cases))
+    assert suite.get("failures") == str(sum(1 for c in cases if c.find("failure") is not None))
+    assert suite.get("skipped") == str(sum(1 for c in cases if c.find("skipped") is not None))
+    assert suite.get("errors") == "0"
+    # every rule appears: with its findings, or as one passing testcase
+    assert {c.get("classname") for c in cases} == set(RULES)
     assert root.get("failures") == "2"  # = the blocking findings: the CI tab agrees with the gate
-    assert root.get("tests") == str(sum(int(s.get("tests")) for s in suites.values()))
-    assert suites["mlgov.preview"].get("time") == "0.750" and suites["mlgov.update"].get("time") == "0.750"
+    assert root.get("tests") == suite.get("tests")
+    assert suite.get("time") == "1.500"
 
-    def case(suite: str, rule: str, name: str) -> ET.Element:
-        (found,) = [c for c in suites[suite].findall("testcase") if (c.get("classname"), c.get("name")) == (rule, name)]
+    def case(rule: str, name: str) -> ET.Element:
+        (found,) = [c for c in cases if (c.get("classname"), c.get("name")) == (rule, name)]
         return found
 
-    mandatory = case("mlgov.update", "s3-bucket-encrypted", f"raw-data ({BUCKET})")
+    mandatory = case("s3-bucket-encrypted", f"raw-data ({BUCKET})")
     failure = mandatory.find("failure")
     assert failure.get("type") == "mandatory"
     assert NASTY in failure.text  # escaped on the way out, intact on the way in
@@ -411,28 +447,39 @@ def test_junit_structure_and_mapping():
     assert "remediation: Set `kms_master_key_id` | on the bucket." in failure.text
     assert urn(BUCKET, "raw-data") in failure.text
 
-    advisory = case("mlgov.update", "s3-bucket-versioned", f"raw-data ({BUCKET})")
+    advisory = case("s3-bucket-versioned", f"raw-data ({BUCKET})")
     assert advisory.find("failure") is None and advisory.find("skipped") is None
     assert advisory.find("system-out").text.startswith("ADVISORY: S3 buckets are versioned")
 
-    exempted = case("mlgov.update", "s3-bucket-logged", f"raw-data ({BUCKET})")
+    exempted = case("s3-bucket-logged", f"raw-data ({BUCKET})")
     assert exempted.find("skipped").get("message").startswith("exempted: exempted until 2031-01-01")
 
-    unverifiable = case("mlgov.preview", "kms-key-rotated", f"datasets-key ({KEY})")
+    unverifiable = case("kms-key-rotated", f"datasets-key ({KEY})")
     assert unverifiable.find("skipped").get("message").startswith("cannot be verified in preview: can't run policy")
 
-    passing = case("mlgov.preview", "s3-bucket-encrypted", "no violations")
-    assert list(passing) == []
-    props = {p.get("name"): p.get("value") for p in suites["mlgov.update"].find("properties")}
-    assert props["resources_evaluated"] == "12" and props["mode"] == "update"
+    props = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert props["resources_evaluated.update"] == "12" and props["modes"] == "preview,update"
+
+
+def test_junit_points_at_the_declaring_line_and_reports_errors():
+    from mlgov.findings import GateFailure
+
+    report = full_report()
+    report.violations[1].file, report.violations[1].line = "infra/data.py", 7
+    report.errors = [GateFailure("policy config: no policy named 'x'")]
+    root = ET.fromstring(render("junit", report))
+    curated = root.find(f"testsuite/testcase[@name='curated ({BUCKET})']")
+    assert (curated.get("file"), curated.get("line")) == ("infra/data.py", "7")
+    [error] = root.findall("testsuite/testcase[@name='gate']/error")
+    assert "no policy named 'x'" in error.get("message") and root.get("errors") == "1"
 
 
 def test_junit_one_testcase_per_rule_and_resource():
     report = full_report()
     report.violations.append(violation("s3-bucket-encrypted", "mandatory", mode="update", message="second finding"))
     root = ET.fromstring(render("junit", report))
-    update = root.find("testsuite[@name='mlgov.update']")
-    cases = [c for c in update.findall("testcase") if c.get("classname") == "s3-bucket-encrypted"]
+    suite = root.find("testsuite[@name='mlgov']")
+    cases = [c for c in suite.findall("testcase") if c.get("classname") == "s3-bucket-encrypted"]
     assert [c.get("name") for c in cases] == [f"curated ({BUCKET})", f"raw-data ({BUCKET})"]
     assert "second finding" in cases[1].find("failure").text and NASTY in cases[1].find("failure").text
 
@@ -559,6 +606,6 @@ def test_arbitrary_strings_never_break_any_format(found, project, warning):
         assert_valid_sarif(sarif_validator, json.loads(outputs["sarif"]))
     root = ET.fromstring(outputs["junit"].encode("utf-8"))
     assert int(root.get("failures")) == sum(
-        1 for key in {(v.mode, v.policy, v.urn, v.name, v.type) for v in found if v.blocking()})
+        1 for key in {(v.policy, v.urn, v.name, v.type) for v in found if v.blocking()})
     assert "\x1b" not in outputs["text"] and "\x1b" not in outputs["markdown"] and "\x1b" not in outputs["junit"]
     assert_tables_intact(outputs["markdown"])
