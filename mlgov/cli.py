@@ -357,14 +357,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mlgov.policy_config import PolicyConfigError
     from mlgov.program import ProgramError
     from mlgov.project import ProjectError
-    from mlgov.supervision import Interrupted, exit_code_for
+    from mlgov.supervision import Interrupted, Supervisor, exit_code_for, signals_end_children
 
     try:
         if hasattr(args, "format") and args.command in ("check", "audit"):
             args.targets = report_targets(args.format, args.output)
         try:
-            return args.func(args)
-        except (GateError, ProjectError, ProgramError, AnalyzerError, PolicyConfigError, ExportError) as exc:
+            # Until a phase starts children (and installs its own handler), a signal only needs a clean exit.
+            with signals_end_children(Supervisor()):
+                return args.func(args)
+        except (UsageError, GateError, ProjectError, ProgramError, AnalyzerError, PolicyConfigError,
+                ExportError) as exc:
             if getattr(args, "targets", None):
                 return _failed_report(args, str(exc))
             return _error(str(exc))

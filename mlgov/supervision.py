@@ -26,6 +26,7 @@ __all__ = ["Interrupted", "Supervisor", "exit_code_for", "signals_end_children"]
 
 _PR_SET_PDEATHSIG = 1
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+_ENDING = set(EXIT_CODES)
 
 
 class Interrupted(Exception):  # noqa: N818 - a signal, not an error
@@ -40,8 +41,9 @@ def exit_code_for(signum: int) -> int:
     return EXIT_CODES.get(signal.Signals(signum), 128 + int(signum))
 
 
-def _die_with_parent(parent_pid: int) -> None:
+def _die_with_parent(parent_pid: int, mask: set[int]) -> None:
     """Runs in the child between fork and exec."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # `spawn` blocked the ending signals for the parent only
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
@@ -61,14 +63,20 @@ class Supervisor:
         self.grace = grace
         self.own_groups = own_groups
         self._children: list[subprocess.Popen] = []
-        self._lock = threading.Lock()
+        # Re-entrant: the signal handler runs in the thread that may hold it.
+        self._lock = threading.RLock()
 
     def spawn(self, argv: Sequence[str], **popen: Any) -> subprocess.Popen:
         parent = os.getpid()
-        proc = subprocess.Popen(list(argv), start_new_session=self.own_groups,
-                                preexec_fn=lambda: _die_with_parent(parent), **popen)
-        with self._lock:
-            self._children.append(proc)
+        # A signal between fork and registration would leave a child no one ends: hold it until registered.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _ENDING)
+        try:
+            proc = subprocess.Popen(list(argv), start_new_session=self.own_groups,
+                                    preexec_fn=lambda: _die_with_parent(parent, mask), **popen)
+            with self._lock:
+                self._children.append(proc)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         return proc
 
     def children(self) -> list[subprocess.Popen]:

@@ -96,6 +96,18 @@ print("program output must not corrupt a report on stdout")
 """,
     "plain-bucket": 'aws.s3.Bucket("raw-data", tags=TAGS)\n',
     "raises": 'raise RuntimeError("boom-from-the-program")\n',
+    # Fails in update mode only: preview's findings must still be reported.
+    "raises-in-update": """
+domain(app_network_access_type=None)
+if not pulumi.runtime.is_dry_run():
+    raise KeyError("update-only-failure")
+""",
+    # Needs stack config given on the command line.
+    "needs-config": """
+cfg = pulumi.Config()
+aws.s3.Bucket(cfg.require("bucketName"), tags=TAGS)
+pulumi.export("token", cfg.require_secret("apiToken"))
+""",
     "sleeps": 'import time\ntime.sleep(60)\n',
 }
 
@@ -227,6 +239,12 @@ def runs(projects) -> dict[str, Run]:
     bad_schema.write_text(json.dumps({"sagemaker-domain-iam-auth": {"allowedAuthModes": "IAM"}}))
     unknown_policy = root / "unknown-policy.json"
     unknown_policy.write_text(json.dumps({"no-such-rule": "mandatory"}))
+    unknown_param = root / "unknown-param.json"
+    unknown_param.write_text(json.dumps({"sagemaker-domain-iam-auth": {"allowedAuthMode": ["IAM"]}}))
+    no_stack_file = root / "no-stack-file"
+    no_stack_file.mkdir()
+    (no_stack_file / "Pulumi.yaml").write_text("name: bare\nruntime: python\n")
+    (no_stack_file / "__main__.py").write_text("import pulumi\n")
 
     other_pack = root / "other-pack"
     other_pack.mkdir()
@@ -292,6 +310,20 @@ def runs(projects) -> dict[str, Run]:
         "audit-missing": lambda: _mlgov(work, "audit", str(root / "missing.json")),
         "bad-usage": lambda: _mlgov(work, "check", "--mode", "sideways"),
         "rules": lambda: _mlgov(work, "rules", "--format", "json"),
+        "other-pack-rules": lambda: _mlgov(work, "rules", "--policy-pack", str(other_pack), "--format", "json"),
+        "other-pack-explain": lambda: _mlgov(work, "explain", "stack-size", "--policy-pack", str(other_pack)),
+        "unknown-param": lambda: _mlgov(work, "check", p["compliant"], *upd, "--policy-config", str(unknown_param)),
+        "several-reports": lambda: _mlgov(work, "check", p["secret"], *upd, "--format", "json", "-o",
+                                          str(out / "m.json"), "--format", "sarif", "-o", str(out / "m.sarif"),
+                                          "--format", "text"),
+        "error-reports": lambda: _mlgov(work, "check", p["raises"], *upd, "--format", "json", "-o",
+                                        str(out / "e.json"), "--format", "sarif", "-o", str(out / "e.sarif"),
+                                        "--format", "junit", "-o", str(out / "e.xml")),
+        "raises-in-update": lambda: _mlgov(work, "check", p["raises-in-update"], "--format", "json"),
+        "config-flags": lambda: _mlgov(work, "check", p["needs-config"], *upd, "--config", "bucketName=from-cli",
+                                       "--config-secret", "apiToken=cli-secret-value-42", "--format", "json"),
+        "no-stack-file": lambda: _mlgov(work, "check", str(no_stack_file), *upd),
+        "audit-text": lambda: _mlgov(work, "audit", str(export)),
         "rules-text": lambda: _mlgov(work, "rules"),
         "explain": lambda: _mlgov(work, "explain", "sagemaker-domain-vpc-only"),
         "explain-unknown": lambda: _mlgov(work, "explain", "sagemaker-domain-vpc-onyl"),
@@ -429,6 +461,73 @@ def test_other_pack_resource_and_stack_policies(runs):
     assert stack and stack[0]["enforcement"] == "advisory" and stack[0]["type"] == "pulumi:pulumi:Stack"
 
 
+def test_rules_and_explain_of_another_pack(runs):
+    listed = json.loads(runs["other-pack-rules"].stdout)
+    assert [(r["id"], r["type"]) for r in listed] == [
+        ("no-sg-rules", "resource"), ("stack-size", "stack"), ("explodes", "resource")]
+    explain = runs["other-pack-explain"]
+    assert explain.code == 0 and "stack-size: Stack size is reported" in explain.stdout, explain
+    assert "the whole stack" in explain.stdout
+
+
+# -- ergonomics --------------------------------------------------------------------------------------
+
+def test_several_reports_in_one_run(runs, projects):
+    run = runs["several-reports"]
+    assert run.code == 1, run
+    out = Path(projects["secret"]).parent / "out"
+    assert json.loads((out / "m.json").read_text())["summary"]["blocking"] >= 1
+    assert json.loads((out / "m.sarif").read_text())["version"] == "2.1.0"
+    assert "FINDINGS" in run.stdout  # the format without an --output goes to stdout
+    assert "json report written to" in run.stderr and "sarif report written to" in run.stderr
+
+
+def test_every_report_file_holds_the_error_on_exit_2(runs, projects):
+    run = runs["error-reports"]
+    assert run.code == 2, run
+    out = Path(projects["raises"]).parent / "out"
+    doc = json.loads((out / "e.json").read_text())
+    assert "boom-from-the-program" in doc["error"] and doc["passed"] is False
+    invocation = json.loads((out / "e.sarif").read_text())["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert "boom-from-the-program" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+    error = ET.fromstring((out / "e.xml").read_text()).find(".//error")
+    assert error is not None and "boom-from-the-program" in error.get("message")
+    assert [line for line in run.stderr.splitlines() if line.startswith("mlgov: error:")] == [
+        next(line for line in run.stderr.splitlines() if "boom-from-the-program" in line)]
+    assert "__main__.py:" in run.stderr  # the user's file and line
+
+
+def test_a_program_failing_in_one_mode_keeps_the_other_modes_findings(runs):
+    run = runs["raises-in-update"]
+    assert run.code == 2, run
+    report = run.report
+    assert "update-only-failure" in report["error"] and "__main__.py:" in report["error"]
+    assert ("sagemaker-domain-vpc-only", "studio") in _flagged(report, "preview")
+    assert "Traceback" not in run.stderr and len(run.stderr.splitlines()) < 10
+
+
+def test_stack_config_from_the_command_line(runs):
+    run = runs["config-flags"]
+    assert run.code == 1, run  # decided: a bare bucket breaks the pack's bucket rules
+    names = {v["name"] for v in run.report["violations"]}
+    assert "from-cli" in names  # the program read bucketName from --config
+    assert "apiToken" not in run.stderr  # given as a secret: no "cannot be decrypted" warning
+    assert "cli-secret-value-42" not in run.stdout + run.stderr
+
+
+def test_missing_stack_file_is_a_warning(runs):
+    run = runs["no-stack-file"]
+    assert run.code == 0, run
+    assert "mlgov: warning: no stack config file Pulumi.dev.yaml" in run.stderr
+
+
+def test_audit_reports_speak_of_state(runs):
+    out = runs["audit-text"].stdout
+    assert "state: 4 resources evaluated" in out, runs["audit-text"]
+    assert "preview" not in out.lower().replace("cannot be verified in preview", "")
+
+
 # -- could not decide: exit 2, one clear line on stderr -----------------------------------------------
 
 @pytest.mark.parametrize(("case", "needle"), [
@@ -446,6 +545,7 @@ def test_other_pack_resource_and_stack_policies(runs):
     ("audit-no-urn", "no `urn`"),
     ("audit-missing", "cannot read state file"),
     ("explain-unknown", "did you mean sagemaker-domain-vpc-only"),
+    ("unknown-param", "did you mean 'allowedAuthModes'"),
 ])
 def test_undecidable_inputs_exit_2_with_one_line(runs, case, needle):
     run = runs[case]
