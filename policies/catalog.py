@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ml_dataset_governance.policies.model import Rule
-from ml_dataset_governance.policies.rules import cloudtrail, iam, kms, network, s3, sagemaker, tagging
+from ml_dataset_governance.policies.rules import cloudtrail, dataset_access, iam, kms, network, s3, sagemaker, tagging
 
-_MODULES = (sagemaker, s3, kms, iam, network, cloudtrail, tagging)
+_MODULES = (sagemaker, s3, kms, iam, network, cloudtrail, tagging, dataset_access)
 
 
 def all_rules() -> tuple[Rule, ...]:
