@@ -110,6 +110,9 @@ def linked(stack: Stack, source: Resource, prop: str, types: Iterable[str]) -> t
 
 # --- the model of the stack ----------------------------------------------------------------------
 
+Grant = tuple[str, Resource | None]  # a granting statement's description, and the resource holding it
+
+
 @dataclass(frozen=True)
 class Doc:
     """One policy document with where it comes from."""
@@ -166,12 +169,14 @@ class AccessEntry:
     tags: dict[str, str] = field(default_factory=dict)
     arn: str | None = None
 
-    def add(self, level: str, statements: Iterable[str], where: Resource | None) -> None:
+    def add(self, level: str, grants: Iterable[Grant]) -> None:
         self.levels.add(level)
         bucket = self.granted_by.setdefault(level, [])
-        bucket += [s for s in statements if s not in bucket]
-        if where is not None:
-            self.grant_resources.setdefault(level, where)
+        for text, where in grants:
+            if text not in bucket:
+                bucket.append(text)
+            if where is not None:
+                self.grant_resources.setdefault(level, where)
 
     def as_json(self) -> dict[str, Any]:
         return {"principal": self.principal, "levels": [lv for lv in LEVELS if lv in self.levels],
@@ -457,7 +462,7 @@ def _links(stack: Stack, source: Resource, prop: str, target: Resource) -> bool:
 
 
 def _grant_allows(grants: list[Resource], principal_arn: str | None, operation: str, stack: Stack,
-                  who: Resource | None) -> list[str]:
+                  who: Resource | None) -> list[Grant]:
     out = []
     for grant in grants:
         ops = [o for o in _items(grant.props.get("operations")) if isinstance(o, str)]
@@ -467,7 +472,7 @@ def _grant_allows(grants: list[Resource], principal_arn: str | None, operation: 
         if (principal_arn and grantee == principal_arn) or (
                 who is not None and is_unknown(grantee)
                 and who.urn in grant.property_dependencies.get("granteePrincipal", ())):
-            out.append(f"{_label(grant)} ({operation.split(':', 1)[1]})")
+            out.append((f"{_label(grant)} ({operation.split(':', 1)[1]})", grant))
     return out
 
 
@@ -483,7 +488,7 @@ class _Prober:
         return [f"{self.facts.arn}/{p}" for p in prefixes]
 
     def _decide(self, principal: Principal, action: str, resource: str, identity: list[Doc], boundary: list[Doc],
-                resource_docs: list[Doc], prefix: bool) -> list[str] | None:
+                resource_docs: list[Doc], prefix: bool) -> list[Grant] | None:
         """The statements that let `principal` do `action` on `resource`, or None when it cannot."""
         request = Request(principal=principal, action=action, resource=resource, open_context=True,
                           resource_account=self.stack_account, resource_is_prefix=prefix)
@@ -502,18 +507,18 @@ class _Prober:
                 if m.policy.startswith(("identity", "resource"))]
 
     @staticmethod
-    def _describe(match: Match, labels: Mapping[str, Doc], resource_docs: list[Doc]) -> str:
+    def _describe(match: Match, labels: Mapping[str, Doc], resource_docs: list[Doc]) -> Grant:
         if match.policy == "resource":
             for d in resource_docs:
                 if any(s is match.statement for s in d.policy.statements):
-                    return d.describe(match.statement)
+                    return d.describe(match.statement), d.source
         doc = labels.get(match.policy)
-        return doc.describe(match.statement) if doc else str(match)
+        return (doc.describe(match.statement), doc.source) if doc else (str(match), None)
 
     def levels(self, principal: Principal, identity: list[Doc], boundary: list[Doc],
-               grant_holder: Resource | None) -> dict[str, list[str]]:
-        """level -> granting statements."""
-        out: dict[str, list[str]] = {}
+               grant_holder: Resource | None) -> dict[str, list[Grant]]:
+        """level -> granting statements (with the resources holding them)."""
+        out: dict[str, list[Grant]] = {}
         facts = self.facts
         for level, actions in OBJECT_PROBES.items():
             for action in actions:
@@ -540,7 +545,7 @@ class _Prober:
                     found = found + via_key
                 out[level] = found
                 break
-        manage: list[str] = []
+        manage: list[Grant] = []
         for action in MANAGE_BUCKET_PROBES:
             found = self._decide(principal, action, facts.arn, identity, boundary, facts.policies, False)
             if found:
@@ -563,7 +568,7 @@ class _Prober:
         return out
 
     def _via_access_point(self, principal: Principal, action: str, ap_arn: str, ap_docs: list[Doc],
-                          identity: list[Doc], boundary: list[Doc]) -> list[str] | None:
+                          identity: list[Doc], boundary: list[Doc]) -> list[Grant] | None:
         prefix = self.dataset.keys[0] if self.dataset.keys else ""
         through_ap = self._decide(principal, action, f"{ap_arn}/object/{prefix}", identity, boundary, ap_docs, True)
         if through_ap is None:
@@ -642,7 +647,7 @@ def compute(stack: Stack, catalog: DatasetCatalog) -> AccessView:
                 # for the stack's own account only when the grant goes beyond delegating to its IAM policies.
                 if who.account == account and value.endswith(":root") or value == account:
                     continue
-                _record(accesses, value, found, None, who, {}, grant_source=_grant_source(resource_docs))
+                _record(accesses, value, found, None, who, {})
             _access_grants(stack, bucket, facts, entry, principals, accesses, reader)
             _lake_formation(stack, bucket, facts, principals, accesses)
         rows = sorted((e for e in accesses.values() if e.levels), key=lambda e: e.principal)
@@ -650,18 +655,15 @@ def compute(stack: Stack, catalog: DatasetCatalog) -> AccessView:
     return AccessView(datasets_out, reader.unknown, reader.unverifiable)
 
 
-def _grant_source(docs: list[Doc]) -> Resource | None:
-    return next((d.source for d in docs if d.source is not None), None)
-
-
-def _record(accesses: dict[str, AccessEntry], name: str, found: Mapping[str, list[str]], resource: Resource | None,
-            who: Principal, tags: Mapping[str, str], grant_source: Resource | None = None) -> None:
+def _record(accesses: dict[str, AccessEntry], name: str, found: Mapping[str, list[Grant]],
+            resource: Resource | None, who: Principal, tags: Mapping[str, str]) -> None:
     if not found:
         return
     entry = accesses.setdefault(name, AccessEntry(name, resource=resource, account=who.account, tags=dict(tags),
                                                   arn=who.arn))
-    for level, statements in found.items():
-        entry.add(level, statements, grant_source or resource)
+    for level, grants in found.items():
+        entry.add(level, [*grants, ("", resource)] if resource is not None else grants)
+        entry.granted_by[level] = [t for t in entry.granted_by[level] if t]
 
 
 def _principal_name(principals: Mapping[str, StackPrincipal], value: Any, holder: Resource,
@@ -698,8 +700,8 @@ def _access_grants(stack: Stack, bucket: Resource, facts: _BucketFacts, entry: C
             who_name, who_resource, who = _principal_name(principals, identifier, grant, deps)
             permission = str(grant.props.get("permission", ""))
             levels = {"READ": ["read"], "WRITE": ["write"], "READWRITE": ["read", "write"]}.get(permission, [])
-            found = {lv: [f"{_label(grant)} ({permission} on {scope})"] for lv in levels}
-            _record(accesses, who_name, found, who_resource, who, {}, grant_source=grant)
+            found = {lv: [(f"{_label(grant)} ({permission} on {scope})", grant)] for lv in levels}
+            _record(accesses, who_name, found, who_resource, who, {})
 
 
 LF_LEVELS = {"SELECT": ["read"], "INSERT": ["write"], "DELETE": ["delete"], "ALTER": ["manage"], "DROP": ["manage"],
@@ -735,11 +737,11 @@ def _lake_formation(stack: Stack, bucket: Resource, facts: _BucketFacts, princip
             continue
         who_name, who_resource, who = _principal_name(principals, perm.props.get("principal"), perm,
                                                       perm.property_dependencies.get("principal", ()))
-        found: dict[str, list[str]] = {}
+        found: dict[str, list[Grant]] = {}
         for permission in granted:
             for level in LF_LEVELS.get(permission, []):
-                found.setdefault(level, []).append(f"{_label(perm)} ({permission} on {where})")
-        _record(accesses, who_name, found, who_resource, who, {}, grant_source=perm)
+                found.setdefault(level, []).append((f"{_label(perm)} ({permission} on {where})", perm))
+        _record(accesses, who_name, found, who_resource, who, {})
 
 
 def iter_cells(view: AccessView) -> Iterator[tuple[DatasetAccess, AccessEntry]]:
