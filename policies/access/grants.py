@@ -25,8 +25,9 @@ def _all_wild(text: str) -> bool:
 
 
 def is_wildcard_resource(resource: str, service: str | None = None) -> bool:
-    """`*`, or an ARN pattern that matches every resource (of `service`, when given): "arn:*", "arn:aws:*:*:*:*",
-    "arn:aws:s3:::*", "arn:aws:s3:::*/*", "arn:aws:kms:*:*:key/*", "arn:aws:iam::*:role/*"..."""
+    """`*`, or an ARN pattern that matches every resource (of `service`, when given) in the accounts and regions it
+    names: "arn:*", "arn:aws:*:*:*:*", "arn:aws:s3:::*", "arn:aws:s3:::*/*", "arn:aws:kms:*:*:key/*",
+    "arn:aws:iam::111122223333:role/*"..."""
     resource = resource.strip()
     if resource == "*":
         return True
@@ -35,10 +36,9 @@ def is_wildcard_resource(resource: str, service: str | None = None) -> bool:
         return False
     if len(parts) < 6:
         return _all_wild(parts[-1]) and len(parts) >= 2
-    _, partition, svc, region, account, tail = parts
-    if not _all_wild(svc) and (service is None or svc.lower() != service):
-        return False
-    if not (_all_wild(region) or region == "") or not (_all_wild(account) or account == ""):
+    # The region and account may be literal: "every key of this account" is every key the policy can reach.
+    _, _partition, svc, _region, _account, tail = parts
+    if service is not None and not _all_wild(svc) and svc.lower() != service:
         return False
     if svc == "s3":
         return _all_wild(tail.split("/", 1)[0])

@@ -90,8 +90,8 @@ def restricting(cond: Condition) -> bool:
         return False
     if cond.base not in _RESTRICTING_BASES:
         return False
-    if key in IP_KEYS:
-        return cond.base == "ipaddress" and cidr_union_is_restricting(cond.values)
+    if key in IP_KEYS and cond.base == "ipaddress":
+        return cidr_union_is_restricting(cond.values)
     if cond.base == "ipaddress":
         return False
     return bool(cond.values) and all(fixed_value(key, v) for v in cond.values)
@@ -101,20 +101,17 @@ def restricting_keys(stmt: Statement) -> list[str]:
     return [c.key_lower for c in stmt.conditions if restricting(c)]
 
 
-def _wildcard_principal_value(value: str) -> bool:
+def _wildcard_principal_value(kind: str, value: str) -> bool:
+    """`*`, or an AWS principal with a wildcard anywhere (IAM accepts none but `*`; read it as the widest)."""
     value = value.strip()
-    if value == "*":
-        return True
-    parts = value.split(":")
-    # arn:<partition>:iam|sts::<account>:... with a wildcard account
-    return len(parts) >= 6 and parts[0] == "arn" and _wild(parts[4])
+    return value == "*" or (kind == "AWS" and _wild(value))
 
 
 def has_wildcard_principal(stmt: Statement) -> bool:
-    """`*`, {"AWS": "*"}, an ARN with a wildcard account, or NotPrincipal (everyone but a few)."""
+    """`*`, {"AWS": "*"}, an ARN or account with a wildcard, or NotPrincipal (everyone but a few)."""
     if stmt.not_principals is not None:
         return True
-    return any(_wildcard_principal_value(v) for values in (stmt.principals or {}).values() for v in values)
+    return any(_wildcard_principal_value(kind, v) for kind, values in (stmt.principals or {}).items() for v in values)
 
 
 def is_public_statement(stmt: Statement) -> bool:
