@@ -55,6 +55,18 @@ def covers_all_resources(stmt: Statement, service: str | None = None) -> bool:
     return any(is_wildcard_resource(r, service) for r in stmt.resources)
 
 
+def covers_every_resource(stmt: Statement) -> bool:
+    """Every resource of every service: `*`, "arn:*", "arn:aws:*:*:*:*", or a NotResource."""
+    if stmt.not_resources is not None or stmt.resources is None:
+        return True
+    for resource in stmt.resources:
+        parts = resource.strip().split(":", 5)
+        if resource.strip() == "*" or (len(parts) >= 2 and _all_wild(parts[-1]) and
+                                       (len(parts) < 3 or _all_wild(parts[2]))):
+            return True
+    return False
+
+
 def granted_actions(stmt: Statement) -> frozenset[str]:
     return db.expand_statement(stmt.actions, stmt.not_actions)
 
@@ -87,7 +99,7 @@ def judge(stmt: Statement) -> Judgement | None:
     granted = granted_actions(stmt)
     everything = len(db.all_actions())
     admin = None
-    if covers_all_resources(stmt):
+    if covers_every_resource(stmt):
         if any(a.strip() in ("*", "*:*") for a in stmt.actions or ()):
             admin = "grants every action on every resource"
         elif len(granted) >= ADMIN_SHARE * everything:
