@@ -56,8 +56,8 @@ def test_pack_process_blocks_a_violating_resource(pack):
 
 
 def test_pack_import_does_not_load_pulumi_aws():
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); "
-            "from ml_dataset_governance.policies.pack import pack_policies; pack_policies(); "
+    code = ("import sys; "
+            "from ml_dataset_governance.policies.pack import pack_servicer; pack_servicer(); "
             "print('pulumi_aws' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
