@@ -57,4 +57,5 @@ def test_there_are_mandatory_and_advisory_rules():
 
 def test_rule_reference_is_current():
     committed = (ROOT / "docs" / "rules.md").read_text()
-    assert committed == docs.render(RULES), "docs/rules.md is stale: run `python -m ml_dataset_governance.policies.docs > docs/rules.md`"
+    assert committed == docs.render(RULES), \
+        "docs/rules.md is stale: run `python -m ml_dataset_governance.policies.docs > docs/rules.md`"

@@ -361,9 +361,9 @@ def test_log_delivery_bucket_is_exempted_visibly_not_silently():
               SSE_RULE: {"exemptions": [{"resource": "access-logs-*", "reason": reason}]}}
     result = evaluate(resources, config=config)
     assert result.flagged(SSE_STACK) == set() and result.flagged(SSE_RULE) == set()
-    exempted = [d.message for d in result.exempted()]
-    assert any(SSE_STACK in m and reason in m for m in exempted)
-    assert any(SSE_RULE in m and reason in m for m in exempted)
+    exempted = result.exempted()
+    assert {d.policy for d in exempted} == {SSE_STACK, SSE_RULE}
+    assert all(d.message.endswith(f"exempted: {reason} (no expiry)") for d in exempted)
     assert not [d for d in result.mandatory() if d.policy in (SSE_STACK, SSE_RULE)]
 
 
