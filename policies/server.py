@@ -67,12 +67,27 @@ def reporter_policies() -> list[ResourceValidationPolicy | StackValidationPolicy
 
 @dataclass
 class _Dispatch:
-    """What one Configure decided: enabled rules by resource type, stack rules, the reporter's level."""
+    """What one Configure decided: enabled resource and stack rules, the hygiene reporter's level.
 
-    by_type: dict[str, list[ConfiguredRule]] = field(default_factory=dict)
+    `rules_for(type)` is a table filled once per type (`Rule.applies_to` is the one definition of
+    which types a rule checks; most rules list them, the tagging rule also takes unlisted `aws:` types).
+    """
+
+    resource_rules: list[ConfiguredRule] = field(default_factory=list)
     stack_rules: list[ConfiguredRule] = field(default_factory=list)
     hygiene_level: EnforcementLevel | None = None
-    all_rules: list[ConfiguredRule] = field(default_factory=list)
+    _by_type: dict[str, tuple[ConfiguredRule, ...]] = field(default_factory=dict)
+
+    def rules_for(self, type_token: str) -> tuple[ConfiguredRule, ...]:
+        rules = self._by_type.get(type_token)
+        if rules is None:
+            rules = self._by_type[type_token] = tuple(
+                cr for cr in self.resource_rules if cr.rule.applies_to(type_token))
+        return rules
+
+    @property
+    def all_rules(self) -> list[ConfiguredRule]:
+        return self.resource_rules + self.stack_rules
 
 
 class PackServicer(_PolicyAnalyzerServicer):
@@ -101,12 +116,7 @@ class PackServicer(_PolicyAnalyzerServicer):
             if level == EnforcementLevel.DISABLED:
                 continue
             cr = configure(rule, self._get_policy_config(rule.id), level)
-            dispatch.all_rules.append(cr)
-            if rule.stack:
-                dispatch.stack_rules.append(cr)
-            else:
-                for type_token in dict.fromkeys(rule.resource_types):
-                    dispatch.by_type.setdefault(type_token, []).append(cr)
+            (dispatch.stack_rules if rule.stack else dispatch.resource_rules).append(cr)
         level = self._get_enforcement_level(self._by_name[STACK_EXEMPTIONS_POLICY])
         dispatch.hygiene_level = None if level == EnforcementLevel.DISABLED else level
         return dispatch
@@ -151,7 +161,7 @@ class PackServicer(_PolicyAnalyzerServicer):
     # -- analysis -----------------------------------------------------------------------------------
     def Analyze(self, request, _context):  # noqa: N802
         response = proto.AnalyzeResponse()
-        rules = self._current().by_type.get(request.type)
+        rules = self._current().rules_for(request.type)
         if not rules:
             return response
         try:
