@@ -141,23 +141,25 @@ class Stack:
             self._by_value[prop] = index
         return index
 
-    def _names_another(self, values: frozenset[str], target: Resource) -> bool:
-        """A fully known reference names `target` only if one value is among its known identifiers.
+    def _names_another(self, source: Resource, values: frozenset[str], target: Resource) -> bool:
+        """Whether a fully known reference names something other than `target`.
 
-        Value over structure: when the reference's value is known and names some other resource (or
-        the target's identifiers are known and do not include it), a property dependency on the
-        target does not make them linked (e.g. `bucket=other.id` computed after `this` exists).
+        Value over structure: when the reference's value is known and the target's identifiers are
+        known and do not include it, or the value is an identifier of another resource of the
+        target's type, a property dependency on the target does not link them (e.g. a setting whose
+        `bucket` input was computed from one bucket but names another).
         """
         ids = target.identifiers()
         if values & ids:
             return False
         if ids:
             return True
-        return all(any(r is not target for r in self._by_identifier.get(v, ())) for v in values)
+        return all(any(r is not target and r is not source and r.type == target.type
+                       for r in self._by_identifier.get(v, ())) for v in values)
 
     def _links(self, source: Resource, prop: str, target: Resource) -> bool:
         values, partly_unknown = source.known_strings(prop)
-        return partly_unknown or not values or not self._names_another(values, target)
+        return partly_unknown or not values or not self._names_another(source, values, target)
 
     def _in_order(self, found: Iterable[Resource]) -> list[Resource]:
         unique = {r.urn: r for r in found}

@@ -208,6 +208,10 @@ def plain_properties(struct: Any) -> dict[str, Any]:
     archives) decoded by the SDK's own `_deserialize_property`; walking the Struct directly skips
     json_format's generic descriptor machinery, the largest cost of a 10,000-resource AnalyzeStack.
     """
+    return _fields(struct)
+
+
+def _fields(struct: Any) -> dict[str, Any]:
     return {key: _plain_value(value) for key, value in struct.fields.items()}
 
 
@@ -216,7 +220,7 @@ def _plain_value(value: Any) -> Any:
     if kind == "string_value":
         return value.string_value
     if kind == "struct_value":
-        out = plain_properties(value.struct_value)
+        out = _fields(value.struct_value)
         return _deserialize_property(out) if SPECIAL_SIG_KEY in out else out
     if kind == "number_value":
         return value.number_value

@@ -153,3 +153,11 @@ def test_every_bucket_declares_ownership_controls_advisory():
     assert all(d.enforcement == "advisory" for d in result.for_policy(OWNERSHIP_STACK))
 
 
+
+
+def test_a_block_linked_to_one_bucket_but_naming_another_counts_for_the_named_one():
+    # Value over structure: the block's `bucket` depends on `a` but its known value is `b`'s name.
+    a = bucket("a", {"bucket": "a-phys"})
+    b = bucket("b", {"bucket": "b-phys"})
+    block = resource(PAB, "pab", {"bucket": "b-phys", **FLAGS}, property_dependencies={"bucket": [a.urn]})
+    assert evaluate([a, b, block]).flagged(PAB_STACK) == {"a"}
