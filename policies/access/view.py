@@ -83,28 +83,25 @@ def _items(value: Any) -> list[Any]:
 
 
 def linked(stack: Stack, source: Resource, prop: str, types: Iterable[str]) -> tuple[list[Resource], list[str]]:
-    """Resources of `types` that `source.prop` (a string or list) names, and external (known) values.
+    """Resources of `types` that `source.prop` (a string or list) names, and the known values naming none of them.
 
-    A known value links by value alone; an unknown one falls back to the property's dependencies.
+    Value over structure: a known value links by value alone; only an unknown one falls back to the property's
+    dependencies.
     """
     types = tuple(types)
-    value = source.props.get(prop) if isinstance(source.props, Mapping) else None
     found: list[Resource] = []
     external: list[str] = []
-    unknown = is_unknown(value)
-    for item in _items(value):
-        if is_unknown(item):
-            unknown = True
-            continue
-        if not isinstance(item, str):
-            continue
-        hits = [r for r in stack.of_type(*types) if item in r.identifiers()]
-        found += hits
+    known, unknown = source.known_strings(prop)
+    for item in sorted(known):
+        hits = stack.with_identifier(item, types)
+        found += [h for h in hits if h not in found]
         if not hits:
             external.append(item)
     if unknown:
-        urns = set(source.property_dependencies.get(prop, ()))
-        found += [r for r in stack.of_type(*types) if r.urn in urns and r not in found]
+        for urn in source.property_dependencies.get(prop, ()):
+            target = stack.by_urn.get(urn)
+            if target is not None and target.type in types and target not in found:
+                found.append(target)
     return found, external
 
 
@@ -286,7 +283,7 @@ class _Reader:
     def managed(self, arns: Iterable[str], via: Resource, holder: StackPrincipal | None) -> list[Doc]:
         out = []
         for arn in arns:
-            policies = [p for p in self.stack.of_type(POLICY) if arn in p.identifiers()]
+            policies = self.stack.with_identifier(arn, (POLICY,))
             if policies:
                 out += [d for p in policies if (d := self.document(p, "policy")) is not None]
             elif is_aws_managed(arn):
@@ -428,7 +425,7 @@ def _bucket_facts(stack: Stack, reader: _Reader, bucket: Resource) -> _BucketFac
             value = default.get("kmsMasterKeyId")
             if isinstance(value, str) and not is_unknown(value):
                 key_arn = value
-                key = next((k for k in stack.of_type(KEY) if value in k.identifiers()), None)
+                key = next(iter(stack.with_identifier(value, (KEY,))), None)
             elif is_unknown(value):
                 deps = set(sse.property_dependencies.get("rules", ()))
                 key = next((k for k in stack.of_type(KEY) if k.urn in deps), None)

@@ -22,14 +22,15 @@ from ml_dataset_governance.policies.access.view import STACK_ACCOUNT, AccessEntr
 from ml_dataset_governance.policies.datasets import DATASET_PARAMS
 from ml_dataset_governance.policies.frameworks import CIS, FSBP, NIST
 from ml_dataset_governance.policies.model import Finding, Rule, Stack
-from ml_dataset_governance.policies.values import NeedsValue
+from ml_dataset_governance.policies.values import Unverifiable
 
 RULE_ID = "s3-dataset-access-matches-catalog"
 
+# A tag map: any key, string values (closed with patternProperties, as every object of the pack's schemas is).
+_TAGS_SCHEMA = {"type": "object", "patternProperties": {"^.+$": {"type": "string"}}, "additionalProperties": False}
 _MATCH_SCHEMA = {
     "type": "object",
-    "properties": {"name": {"type": "string"}, "arnPattern": {"type": "string"},
-                   "tag": {"type": "object", "additionalProperties": {"type": "string"}}},
+    "properties": {"name": {"type": "string"}, "arnPattern": {"type": "string"}, "tag": _TAGS_SCHEMA},
     "additionalProperties": False,
 }
 PARAMS: dict[str, dict[str, Any]] = {
@@ -47,8 +48,7 @@ PARAMS: dict[str, dict[str, Any]] = {
                 "buckets": {"type": "array", "items": {"type": "string"},
                             "description": "Glob patterns on the bucket's logical or physical name."},
                 "keys": {"type": "array", "items": {"type": "string"}, "description": "Object key prefixes."},
-                "tag": {"type": "object", "additionalProperties": {"type": "string"},
-                        "description": "Tags every bucket of the dataset carries."},
+                "tag": {**_TAGS_SCHEMA, "description": "Tags every bucket of the dataset carries."},
                 "readers": {"type": "array", "items": {"type": "string"}},
                 "writers": {"type": "array", "items": {"type": "string"}, "description": "Read and write."},
                 "deleters": {"type": "array", "items": {"type": "string"}},
@@ -142,7 +142,7 @@ def _findings(catalog: DatasetCatalog, dataset: DatasetAccess, entry: AccessEntr
                            "catalog's allowedAccounts lists that account.")
 
 
-def _dataset_access(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding]:
+def _dataset_access(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     try:
         catalog = load_catalog(params)
     except CatalogError as exc:
@@ -158,8 +158,8 @@ def _dataset_access(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding
     for problem in view.unverifiable:
         yield Finding("", f"a grant cannot be judged: {problem}. Expected every policy reaching a principal to be "
                           "known (defined in the stack, or an AWS managed policy of the pack's snapshot).")
-    if view.unknown:
-        raise NeedsValue(", ".join(sorted(set(view.unknown))))
+    for path in sorted(set(view.unknown)):
+        yield Unverifiable(path)
 
 
 RULES = (

@@ -52,7 +52,7 @@ def test_managed_snapshot_knows_the_policies_that_matter():
 
 
 def test_the_pack_does_not_load_the_database_at_import():
-    code = ("import sys; from ml_dataset_governance.policies.pack import pack_policies; pack_policies(); "
+    code = ("import sys; from ml_dataset_governance.policies.pack import pack_servicer; pack_servicer(); "
             "from ml_dataset_governance.policies.access import actions, managed; "
             "print(actions.database.cache_info().currsize, managed.snapshot.cache_info().currsize)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
