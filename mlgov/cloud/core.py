@@ -37,15 +37,13 @@ class MockCloud:
         """Update a resource in place: its outputs for the new inputs, keeping its id."""
         if preview:
             return dict(news)
-        _, outputs = self._state(type_token, name, dict(news))
-        outputs["id"] = resource_id
+        _, outputs = self._state(type_token, name, dict(news), resource_id)
         return outputs
 
     def read(self, type_token: str, name: str, resource_id: str,
              state: dict[str, Any] | None = None) -> dict[str, Any]:
         """Read an existing resource (Resource.get, refresh, import): its full outputs, also in preview."""
-        _, outputs = self._state(type_token, name, dict(state or {}))
-        outputs["id"] = resource_id
+        _, outputs = self._state(type_token, name, dict(state or {}), resource_id)
         return outputs
 
     def computed_outputs(self, type_token: str) -> tuple[str, ...]:
@@ -57,10 +55,12 @@ class MockCloud:
         """Answer a data source (function) call: always fully known, never an exception."""
         return data_sources.invoke(token, args, self.region, self.account)
 
-    def _state(self, type_token: str, name: str, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _state(self, type_token: str, name: str, state: dict[str, Any],
+               existing_id: str | None = None) -> tuple[str, dict[str, Any]]:
         shape = shapes.resource_shape(type_token)
         declared = frozenset(shape.properties) if shape is not None else None
-        resource_id, state = identity.created(type_token, name, state, self.region, self.account, declared)
+        resource_id, state = identity.created(type_token, name, state, self.region, self.account, declared,
+                                              existing_id)
         if shape is not None:
             physical = next((state[k] for k in ("name", "bucket") if isinstance(state.get(k), str)), resource_id)
             ctx = Context(type_token, name, physical, self.region, self.account)

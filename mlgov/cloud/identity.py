@@ -267,18 +267,31 @@ _REALISTIC: dict[str, Callable[[Identity], None]] = {
     "aws:ssm/parameter:Parameter": _ssm_parameter,
     "aws:acm/certificate:Certificate": _acm,
 }
+def _rename(i: Identity, resource_id: str) -> None:
+    """An existing resource keeps the id it was read by, and everything derived from the id follows."""
+    old = i.id
+    i.arn = resource_id if i.arn == old else i.arn.replace(old, resource_id)
+    i.extra = {k: v.replace(old, resource_id) if isinstance(v, str) else v for k, v in i.extra.items()}
+    i.id = resource_id
+
+
 _IAM_NAMED = ("role", "user", "group", "policy", "instanceProfile")
 
 
 def created(typ: str, name: str, state: dict[str, Any], region: str, account: str,
-            properties: frozenset[str] | None = None) -> tuple[str, dict[str, Any]]:
-    """(id, state) of a new resource. `properties`: the type's declared outputs, when its SDK class is known."""
+            properties: frozenset[str] | None = None, resource_id: str | None = None) -> tuple[str, dict[str, Any]]:
+    """(id, state) of a new resource, or of the existing one `resource_id` when it is read.
+
+    `properties`: the type's declared outputs, when its SDK class is known.
+    """
     identity = Identity(typ, name, state, region, account)
     realistic = _REALISTIC.get(typ)
     if realistic is not None:
         realistic(identity)
     elif typ.startswith("aws:iam/") and identity.kind in _IAM_NAMED:
         _iam(identity)
+    if resource_id and resource_id != identity.id:
+        _rename(identity, resource_id)
     if not identity.named and typ not in BUCKET_TYPES and (properties is None or "name" in properties):
         state["name"] = identity.physical  # the provider's auto-name
     for key, value in identity.extra.items():

@@ -15,12 +15,13 @@ class CloudMocks(pulumi.runtime.Mocks):
         self.region = self.cloud.region
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        if not args.custom:
-            return "", {}
         inputs = dict(args.inputs)
         if args.resource_id:
-            # Resource.get(name, id): reading an existing resource gives its full state, also in preview.
+            # Resource.get(name, id) (the SDK's mock reads leave `custom` False): an existing
+            # resource's full state, also in preview.
             return args.resource_id, self.cloud.read(args.typ, args.name, args.resource_id, inputs)
+        if not args.custom:
+            return "", {}
         return self.cloud.create(args.typ, args.name, inputs, preview=self.preview)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
