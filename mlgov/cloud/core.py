@@ -28,6 +28,9 @@ class MockCloud:
     def create(self, type_token: str, name: str, inputs: dict[str, Any],
                preview: bool = False) -> tuple[str, dict[str, Any]]:
         """Create a resource: (id, outputs). In preview, ("", inputs): computed outputs stay unknown."""
+        if type_token.startswith("pulumi:providers:"):
+            # An explicit provider: its outputs are its configuration; the engine gives it a UUID once created.
+            return ("" if preview else identity.uuid_for(type_token, name)), dict(inputs)
         if preview:
             return "", dict(inputs)
         return self._state(type_token, name, dict(inputs))

@@ -155,7 +155,8 @@ def _eks_cluster(args: dict[str, Any], region: str, account: str) -> dict[str, A
     name = str(args.get("name") or "cluster")
     _, state = created("aws:eks/cluster:Cluster", name, {"name": name, "vpcConfig": {}}, region, account)
     # The same endpoint and certificate as the mock cluster created under that name.
-    return {k: v for k, v in state.items() if k != "tagsAll"}
+    state["certificateAuthorities"] = [state.pop("certificateAuthority")]
+    return state
 
 
 _REALISTIC: dict[str, Answer] = {

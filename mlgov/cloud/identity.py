@@ -23,6 +23,12 @@ def uuid_for(*parts: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def certificate_data(*parts: str) -> str:
+    """Base64 of a PEM block, the way AWS hands out certificate data (EKS `certificateAuthority.data`)."""
+    pem = f"-----BEGIN CERTIFICATE-----\nMIIC{digest(*parts, length=56)}\n-----END CERTIFICATE-----\n"
+    return base64.b64encode(pem.encode()).decode()
+
+
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 
 # Types whose id is an AWS-generated `<prefix><17 hex>` (their ARN ends in that id, not a name).
@@ -156,11 +162,11 @@ def _vpc_endpoint(i: Identity) -> None:
 def _eks_cluster(i: Identity) -> None:
     i.id = i.physical
     i.arn = i.regional("eks", f"cluster/{i.physical}")
-    host = i.h("endpoint", length=32).upper()
-    certificate = f"-----BEGIN CERTIFICATE-----\nMIIC{i.h('ca', length=56)}\n-----END CERTIFICATE-----\n"
+    # Keyed by the cluster's name, so aws.eks.get_cluster(name=...) finds the same endpoint and certificate.
+    host = digest(i.typ, i.physical, "endpoint", length=32).upper()
     i.extra.update(
         endpoint=f"https://{host}.gr7.{i.region}.eks.amazonaws.com",
-        certificateAuthority={"data": base64.b64encode(certificate.encode()).decode()},
+        certificateAuthority={"data": certificate_data(i.typ, i.physical, "ca")},
         identities=[{"oidcs": [{"issuer": f"https://oidc.eks.{i.region}.amazonaws.com/id/{host}"}]}],
         platformVersion="eks.1", status="ACTIVE", version=i.state.get("version") or "1.31")
     vpc_config = i.state.get("vpcConfig")

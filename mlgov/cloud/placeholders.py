@@ -8,11 +8,10 @@ the same program always gets the same answers.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from typing import Any
 
-from mlgov.cloud.identity import digest, uuid_for
+from mlgov.cloud.identity import certificate_data, digest, uuid_for
 from mlgov.cloud.shapes import ANY, BOOLEAN, INTEGER, NUMBER, STRING, ListOf, MapOf, ObjectShape, Shape, camel_to_words
 
 # Nested output types can be deep (WAF statements): past this depth an object is left empty.
@@ -104,8 +103,10 @@ def string_for(key: str, ctx: Context, path: str) -> str:
             return f"2600:1f18:{h[:4]}:{h[4:6]}00::/56"
         return f"10.{int(h[:2], 16) % 256}.0.0/16"
     if last in ("ip", "ips") or words[-2:] == ["ip", "address"] or (key == "address" and ctx.service == "ec2"):
-        octets = ".".join(str(int(h[i:i + 2], 16) % 250 + 1) for i in (0, 2))
-        return f"203.0.{octets}" if "public" in words else f"10.0.{octets}"
+        # Public addresses come from TEST-NET-3 (RFC 5737): realistic, never routable.
+        if "public" in words:
+            return f"203.0.113.{int(h[:2], 16) % 250 + 1}"
+        return f"10.0.{int(h[:2], 16) % 256}.{int(h[2:4], 16) % 250 + 1}"
     if words[-2:] == ["dns", "name"] or last in ("hostname", "domain") or words[-2:] == ["domain", "name"]:
         return f"{ctx.physical}-{int(h[:8], 16) % 10**10}.{ctx.region}.{ctx.service}.amazonaws.com"
     if last == "dns":
@@ -117,7 +118,7 @@ def string_for(key: str, ctx: Context, path: str) -> str:
     if last in ("at", "date", "time", "timestamp"):
         return TIMESTAMP
     if last == "data":
-        return base64.b64encode(f"-----BEGIN CERTIFICATE-----\n{h}\n-----END CERTIFICATE-----\n".encode()).decode()
+        return certificate_data(ctx.type_token, ctx.name, path)
     if last in ("etag", "fingerprint", "hash", "checksum", "digest"):
         return digest(ctx.type_token, ctx.name, path, length=32)
     if last == "region":
