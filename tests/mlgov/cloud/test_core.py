@@ -25,3 +25,22 @@ def test_create_is_deterministic():
 def test_iam_role_arn_is_global():
     _, outputs = MockCloud().create("aws:iam/role:Role", "app", {"name": "app-role"})
     assert outputs["arn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/app-role"
+
+
+def test_computed_outputs_name_what_a_preview_leaves_unknown():
+    computed = MockCloud().computed_outputs("aws:eks/cluster:Cluster")
+    assert {"arn", "endpoint", "certificateAuthority", "identities"} <= set(computed)
+    assert "roleArn" not in computed and "name" not in computed
+    assert MockCloud().computed_outputs("acme:index/widget:Widget") == ()
+
+
+def test_update_fills_every_computed_output_and_inputs_win():
+    cloud = MockCloud()
+    _, outputs = cloud.create("aws:lb/loadBalancer:LoadBalancer", "web", {"name": "web", "zoneId": "Z-MINE"})
+    assert set(cloud.computed_outputs("aws:lb/loadBalancer:LoadBalancer")) <= set(outputs)
+    assert outputs["zoneId"] == "Z-MINE" and outputs["name"] == "web"
+
+
+def test_unknown_types_still_get_an_identity():
+    resource_id, outputs = MockCloud().create("acme:index/widget:Widget", "w", {"size": 1})
+    assert resource_id == "w-" + resource_id.split("-")[-1] and outputs["size"] == 1
