@@ -206,12 +206,15 @@ def _diagnostic(d: Any, default_urn: str, phase: str) -> Diagnostic:
 class InProcessAnalyzer(Analyzer):
     """The SDK servicer called directly with the engine's request messages (no server, no process)."""
 
-    def __init__(self, policies: list[Any], name: str = "pack", version: str = "0.0.1",
-                 initial_config: dict[str, Any] | None = None):
-        from pulumi_policy import EnforcementLevel
-        from pulumi_policy.policy import _PolicyAnalyzerServicer
+    def __init__(self, policies: list[Any] | None = None, name: str = "pack", version: str = "0.0.1",
+                 initial_config: dict[str, Any] | None = None, *, servicer: Any = None):
+        """Either SDK `policies` (served by the SDK's servicer) or a pack's own `servicer` object."""
+        if servicer is None:
+            from pulumi_policy import EnforcementLevel
+            from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-        self._servicer = _PolicyAnalyzerServicer(name, version, policies, EnforcementLevel.ADVISORY, initial_config)
+            servicer = _PolicyAnalyzerServicer(name, version, policies, EnforcementLevel.ADVISORY, initial_config)
+        self._servicer = servicer
 
     def _call(self, method: str, request: Any) -> Any:
         try:
@@ -229,8 +232,11 @@ class PackProcess(Analyzer):
 
     def __init__(self, pack: str | Path | PackLocation, *, project: str, stack: str, preview: bool,
                  organization: str = "organization", config: Mapping[str, Any] | None = None,
-                 start_timeout: float = 60.0, call_timeout: float = 120.0, supervisor: Supervisor | None = None):
+                 start_timeout: float = 60.0, call_timeout: float = 120.0, supervisor: Supervisor | None = None,
+                 python: str | None = None):
         location = pack if isinstance(pack, PackLocation) else local_pack(pack)
+        if python:  # run it with this interpreter instead of the one its PulumiPolicy.yaml names
+            location = PackLocation(location.dir, python)
         self.pack_dir = location.dir
         self.call_timeout = call_timeout
         self.start_timeout = start_timeout

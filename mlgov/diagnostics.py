@@ -4,7 +4,7 @@
   the Stack), and the program line that declared it when the source knows it.
 - Exempted findings: the pack reports them under the exempted rule's own name, at advisory, with the
   message's last line `exempted: <reason> (expires YYYY-MM-DD)` or `exempted: <reason> (no expiry)`.
-  `decode_exemption` is the one place that reads that line.
+  `exemption` is the one place that reads that line.
 - Preview notes (the SDK's "can't run policy ... during preview") are marked unverifiable.
 - Secret plaintext is redacted from every message.
 """
@@ -19,34 +19,31 @@ from mlgov.analyzer import AnalyzerInfo, Diagnostic
 from mlgov.findings import EXEMPTED, Violation
 from mlgov.resources import RecordedResource
 
-__all__ = ["Exemption", "SECRET_MASK", "decode_exemption", "parse_urn", "redact", "to_violations"]
+__all__ = ["SECRET_MASK", "ExemptionNote", "exemption", "parse_urn", "redact", "to_violations"]
 
 SECRET_MASK = "[secret]"
 _EXEMPTED_LINE = re.compile(r"^exempted: (?P<reason>.+) \((?:expires (?P<expires>\d{4}-\d{2}-\d{2})|no expiry)\)$")
-# Transitional: packs built before the format above reported through two reporter policies.
-_LEGACY_REPORTERS = ("pack-exemptions-reported", "pack-stack-exemptions-reported")
-_LEGACY = re.compile(r"^EXEMPTED \[(?P<rule>[^\]]+)\] (?P<finding>.*) \(reason: (?P<reason>.*?)"
-                     r"(?:; expires (?P<expires>\d{4}-\d{2}-\d{2}))?\)$", re.DOTALL)
 
 
 @dataclass(frozen=True)
-class Exemption:
+class ExemptionNote:
     reason: str
-    expires: str  # YYYY-MM-DD, or "" for no expiry
+    expires: str | None  # YYYY-MM-DD, or None for no expiry
+
+    def describe(self) -> str:
+        return f"{self.reason} ({f'expires {self.expires}' if self.expires else 'no expiry'})"
 
 
-def decode_exemption(policy: str, message: str) -> tuple[str, str, Exemption] | None:
-    """(exempted rule, the finding without its exemption line, the exemption) if the diagnostic reports
-    an exempted finding, else None."""
-    if policy in _LEGACY_REPORTERS:
-        legacy = _LEGACY.match(message)
-        if legacy:
-            return legacy["rule"], legacy["finding"], Exemption(legacy["reason"], legacy["expires"] or "")
-    head, _, last = message.rstrip("\n").rpartition("\n")
-    match = _EXEMPTED_LINE.match(last.strip())
-    if match is None:
+def exemption(message: str, enforcement: str) -> ExemptionNote | None:
+    """The exemption an advisory diagnostic reports, or None when it is not an exempted finding."""
+    if enforcement != "advisory":
         return None
-    return policy, head.rstrip(), Exemption(match["reason"], match["expires"] or "")
+    match = _EXEMPTED_LINE.match(message.rstrip("\n").rsplit("\n", 1)[-1])
+    return ExemptionNote(match["reason"], match["expires"]) if match else None
+
+
+def without_exemption_line(message: str) -> str:
+    return message.rstrip("\n").rsplit("\n", 1)[0].rstrip() if "\n" in message.rstrip("\n") else ""
 
 
 def parse_urn(urn: str) -> tuple[str, str]:
@@ -74,22 +71,19 @@ def to_violations(diagnostics: Iterable[Diagnostic], *, mode: str, info: Analyze
     resources = resources or {}
     out: list[Violation] = []
     for d in diagnostics:
-        policy, enforcement, message, exemption = d.policy, d.enforcement, d.message, ""
-        decoded = decode_exemption(policy, message)
+        enforcement, message = d.enforcement, d.message
+        decoded = exemption(message, enforcement)
         if decoded is not None:
-            policy, message, found = decoded
-            enforcement = EXEMPTED
-            exemption = found.reason + (f" (expires {found.expires})" if found.expires else " (no expiry)")
-        meta = policies.get(policy)
+            enforcement, message = EXEMPTED, without_exemption_line(message)
+        meta = policies.get(d.policy)
         urn = d.urn or stack_urn
         type_, name = parse_urn(urn)
         record = resources.get(urn)
         source = record.source if record is not None else None
         out.append(Violation(
-            policy=policy,
+            policy=d.policy,
             enforcement=enforcement,
-            # An exempted finding keeps its own rule's severity, whoever reported it.
-            severity=(meta.severity if meta and decoded else "") or d.severity or (meta.severity if meta else ""),
+            severity=d.severity or (meta.severity if meta else ""),
             urn=urn,
             type=type_,
             name=name,
@@ -99,6 +93,6 @@ def to_violations(diagnostics: Iterable[Diagnostic], *, mode: str, info: Analyze
             title=(meta.display_name or meta.description) if meta else "",
             file=source.file if source else "",
             line=source.line if source else 0,
-            exemption=redact(exemption, secrets),
+            exemption=redact(decoded.describe(), secrets) if decoded else "",
         ))
     return out

@@ -40,6 +40,7 @@ __all__ = [
     "RecordedResource",
     "is_unknown",
     "run_program",
+    "run_project",
 ]
 
 
@@ -327,6 +328,31 @@ def _plain(value: Any) -> Any:
 def _config_region(config: dict[str, Any]) -> str:
     region = config.get("aws:region")
     return region if isinstance(region, str) and region else "us-east-1"
+
+
+def run_project(project: Any, *, preview: bool) -> ProgramRun:
+    """Run a `mlgov.project.Project`'s program as the language host does, with its stack config.
+
+    Modules the program imported from its own tree are forgotten afterwards, so a later run in the same
+    process (another mode, another test) runs them again instead of reusing their resources."""
+    before = set(sys.modules)
+    try:
+        return run_program(lambda: run_main(project.program, project.dir), project=project.name,
+                           stack=project.stack, config=project.config, secret_config_keys=project.secret_keys,
+                           preview=preview)
+    finally:
+        _forget_modules(before, project.dir)
+
+
+def _forget_modules(before: set[str], root: Path) -> None:
+    prefix = str(root) + os.sep
+    installed = tuple({str(Path(p).resolve()) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+    for name in [n for n in sys.modules if n not in before]:
+        module_file = getattr(sys.modules.get(name), "__file__", None) or ""
+        # Keep installed packages (a project's .venv often lives inside the project).
+        if (module_file.startswith(prefix) and not module_file.startswith(installed)
+                and not any(part in _LIBRARY_PARTS for part in Path(module_file).parts)):
+            del sys.modules[name]
 
 
 def run_main(program: Path, root: Path) -> None:

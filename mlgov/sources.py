@@ -69,11 +69,10 @@ class ProgramSource(Source):
         return self.project_spec.pulumi_config()
 
     def load(self) -> Loaded:
-        from mlgov.program import run_main, run_program
+        from mlgov.program import run_project
 
         p = self.project_spec
-        run = run_program(lambda: run_main(p.program, p.dir), project=p.name, stack=p.stack,
-                          config=p.config, secret_config_keys=p.secret_keys, preview=self.preview)
+        run = run_project(p, preview=self.preview)
         secrets = set(run.secret_values) | {str(p.config[k]) for k in p.secret_keys if k in p.config}
         return Loaded(run.resources, secrets, [f"program ({self.mode}): {w}" for w in run.warnings])
 

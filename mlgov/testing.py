@@ -18,7 +18,7 @@ from typing import Any
 
 from mlgov import engine  # the gate's engine order: one implementation serves both
 from mlgov.analyzer import Analyzer, Diagnostic, InProcessAnalyzer
-from mlgov.diagnostics import decode_exemption
+from mlgov.diagnostics import exemption
 from mlgov.program import run_program
 from mlgov.resources import RecordedResource
 from mlgov.wire import UNKNOWN
@@ -56,8 +56,9 @@ class EvaluationResult:
         return [d for d in self.diagnostics if d.policy == policy]
 
     def flagged(self, policy: str) -> set[str]:
-        """Names of resources with a blocking-or-advisory finding (not preview notes) for `policy`."""
-        return {self._name(d) for d in self.for_policy(policy) if not d.unverifiable}
+        """Names of resources with a blocking-or-advisory finding (not preview notes, not exempted) for `policy`."""
+        return {self._name(d) for d in self.for_policy(policy)
+                if not d.unverifiable and exemption(d.message, d.enforcement) is None}
 
     def unverifiable(self, policy: str) -> set[str]:
         return {self._name(d) for d in self.for_policy(policy) if d.unverifiable}
@@ -67,7 +68,7 @@ class EvaluationResult:
 
     def exempted(self) -> list[Diagnostic]:
         """Diagnostics that report an exempted finding (decoded as the gate decodes them)."""
-        return [d for d in self.diagnostics if decode_exemption(d.policy, d.message) is not None]
+        return [d for d in self.diagnostics if exemption(d.message, d.enforcement) is not None]
 
     def messages(self, policy: str) -> list[str]:
         return [d.message for d in self.for_policy(policy)]
@@ -81,9 +82,9 @@ def default_analyzer() -> InProcessAnalyzer:
     reaches into a pack's code: for this project's own tests; the gate itself launches packs."""
     global _DEFAULT_ANALYZER
     if _DEFAULT_ANALYZER is None:
-        from ml_dataset_governance.policies.pack import PACK_NAME, pack_policies
+        from ml_dataset_governance.policies.pack import pack_servicer
 
-        _DEFAULT_ANALYZER = InProcessAnalyzer(pack_policies(), name=PACK_NAME)
+        _DEFAULT_ANALYZER = InProcessAnalyzer(servicer=pack_servicer())
     return _DEFAULT_ANALYZER
 
 

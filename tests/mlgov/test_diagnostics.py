@@ -1,9 +1,12 @@
-"""mlgov.diagnostics: diagnostics as the engine receives them, turned into findings."""
+"""mlgov.diagnostics: diagnostics as the engine receives them (four fields) turned into findings, the
+exempted-finding convention decoded in one place."""
 
 from __future__ import annotations
 
+import pytest
+
 from mlgov.analyzer import AnalyzerInfo, Diagnostic, PolicyInfo
-from mlgov.diagnostics import decode_exemption, parse_urn, redact, to_violations
+from mlgov.diagnostics import ExemptionNote, exemption, parse_urn, redact, to_violations
 from mlgov.resources import RecordedResource, SourceLocation
 
 STACK = "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev"
@@ -20,18 +23,26 @@ def diagnostic(policy: str, message: str, urn: str = BUCKET, enforcement: str = 
                       severity=severity, phase="analyze")
 
 
-def test_the_exemption_line_is_decoded_in_both_forms():
-    assert decode_exemption("r", "Bucket 'raw' is not encrypted.\nexempted: log bucket (expires 2027-06-30)") == (
-        "r", "Bucket 'raw' is not encrypted.", _exemption("log bucket", "2027-06-30"))
-    assert decode_exemption("r", "found.\nexempted: legacy (no expiry)")[2] == _exemption("legacy", "")
-    assert decode_exemption("r", "found.\nexempted: but no parenthesis") is None
-    assert decode_exemption("r", "exempted: a reason (no expiry) is mentioned on the only line") is None
+FINDING = "Studio domains use VPC-only network access\naws:sagemaker:Domain 'studio': appNetworkAccessType is 'x'."
 
 
-def _exemption(reason: str, expires: str):
-    from mlgov.diagnostics import Exemption
+@pytest.mark.parametrize(("last", "note"), [
+    ("exempted: legacy domain, ticket GOV-12 (expires 2027-06-30)", ExemptionNote("legacy domain, ticket GOV-12",
+                                                                                   "2027-06-30")),
+    ("exempted: legacy domain (with parentheses) (no expiry)", ExemptionNote("legacy domain (with parentheses)", None)),
+])
+def test_an_advisory_finding_ending_with_the_exempted_line_is_an_exemption(last, note):
+    assert exemption(f"{FINDING}\n{last}", "advisory") == note
 
-    return Exemption(reason, expires)
+
+@pytest.mark.parametrize(("message", "enforcement"), [
+    (FINDING, "advisory"),
+    (f"{FINDING}\nexempted: reason (expires 2027-06-30)", "mandatory"),  # exemptions never block
+    (f"{FINDING}\nexempted: reason (expires soon)", "advisory"),
+    (f"exempted: reason (no expiry)\n{FINDING}", "advisory"),  # only the last line counts
+])
+def test_anything_else_is_not(message, enforcement):
+    assert exemption(message, enforcement) is None
 
 
 def test_violations_carry_resource_exemption_location_and_redacted_text():
@@ -48,7 +59,6 @@ def test_violations_carry_resource_exemption_location_and_redacted_text():
     assert found.message == "raw uses key [secret]." and found.severity == "critical" and found.title == "Enc"
     assert (exempted.enforcement, exempted.message, exempted.exemption) == (
         "exempted", "raw is not encrypted.", "logs (expires 2030-01-01)")
-    assert exempted.severity == "critical"  # the rule's own severity, not the reporting level's
     assert (stack.urn, stack.name, stack.type, stack.file) == (STACK, "proj-dev", "pulumi:pulumi:Stack", "")
 
 

@@ -1,9 +1,9 @@
 """The gate knows packs only through the analyzer protocol: no mlgov module loads a pack's code.
 
-A fresh interpreter imports every mlgov module (but `mlgov.testing`, the harness for this project's own tests, and
-`mlgov.__main__`, which runs the CLI),
-evaluates a program and an export with the bundled pack, lists the rules, and then must hold no module of the
-pack (`ml_dataset_governance.policies*`) in `sys.modules`.
+A fresh interpreter imports every mlgov module of the gate, evaluates a program and an export with the bundled
+pack, lists the rules, and then must hold no module of the pack (`ml_dataset_governance.policies*`) in
+`sys.modules`. Left out: `mlgov.testing` (the harness for this project's own tests), `mlgov.access_report` (the
+`access` command reads this pack's own access model by design) and `mlgov.__main__` (it runs the CLI).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import mlgov
 for info in pkgutil.walk_packages(mlgov.__path__, "mlgov."):
-    if info.name not in ("mlgov.testing", "mlgov.__main__"):
+    if info.name not in ("mlgov.testing", "mlgov.access_report", "mlgov.__main__"):
         importlib.import_module(info.name)
 
 from mlgov.cli import main

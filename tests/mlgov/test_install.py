@@ -9,14 +9,11 @@ the gate must still find its own pack.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
-
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 USER_MAIN = """
@@ -44,17 +41,10 @@ def _run(*argv: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedPro
     return subprocess.run(list(argv), cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.mark.skipif(not (REPO / "policies" / "PulumiPolicy.yaml").is_file()
-                    and not os.environ.get("MLGOV_TRY_SELF_CONTAINED_PACK"),
-                    reason="the pack directory is not yet self-contained (policies/PulumiPolicy.yaml)")
 def test_wheel_in_a_fresh_venv_checks_a_program_with_its_own_infra_and_policies(tmp_path):
     source = tmp_path / "src"
     shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info",
                                                                 "build", "dist", ".pytest_cache", ".hypothesis"))
-    if os.environ.get("MLGOV_TRY_SELF_CONTAINED_PACK"):  # until policies/ ships its own entry point
-        (source / "policies" / "PulumiPolicy.yaml").write_text((REPO / "PulumiPolicy.yaml").read_text())
-        (source / "policies" / "__main__.py").write_text(
-            "from ml_dataset_governance.policies.pack import serve\n\nserve()\n")
     venv = tmp_path / "venv"
     _run(sys.executable, "-m", "venv", "--without-pip", str(venv), cwd=tmp_path).check_returncode()
     python = venv / "bin" / "python"
