@@ -10,12 +10,14 @@ type chain) and a default provider is synthesized per package, as the engine doe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import runpy
 import sys
-from collections.abc import Callable, Iterable
+import sysconfig
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,12 +105,14 @@ def unwrap_wire(value: Any, secrets: set[str]) -> Any:
 
 
 _LIBRARY_PARTS = ("site-packages", "dist-packages")
-_SDK_DIR = str(Path(pulumi.__file__).resolve().parent)
+# The SDK and the standard library (asyncio runs every apply) are never the user's code.
+_NOT_USER = tuple({str(Path(pulumi.__file__).resolve().parent), *(
+    str(Path(p).resolve()) for p in (sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")) if p)})
 
 
 def _user_frame(path: str) -> bool:
-    return (bool(path) and not any(part in _LIBRARY_PARTS for part in Path(path).parts)
-            and not path.startswith(_SDK_DIR) and not path.startswith("<"))
+    return (bool(path) and not path.startswith("<") and not any(part in _LIBRARY_PARTS for part in Path(path).parts)
+            and not str(Path(path).resolve()).startswith(_NOT_USER))
 
 
 def declaring_line(request: Any) -> SourceLocation | None:
@@ -270,7 +274,8 @@ def run_program(
     settings.rpc_manager.clear()
     settings.outputs.clear()
     try:
-        _sync_await(pulumi_mocks.run_pulumi_func(lambda: _resolve_into(body(), stack_outputs)))
+        with _offline_stack_references(collector.warnings):
+            _sync_await(pulumi_mocks.run_pulumi_func(lambda: _resolve_into(body(), stack_outputs)))
     except ProgramError:
         raise
     except BaseException as exc:  # the program itself failed: report it, never pass silently
@@ -289,6 +294,26 @@ def run_program(
         stack_record.outputs = exports
     return ProgramRun(project=project, stack=stack, preview=preview, resources=monitor.records, outputs=exports,
                       secret_values=monitor.secret_values, warnings=collector.warnings)
+
+
+@contextlib.contextmanager
+def _offline_stack_references(warnings: list[str]) -> Iterator[None]:
+    """Another stack's outputs live in a backend the gate does not read: while the program runs, every
+    StackReference's outputs are unknown (in both modes), so rules that need them say "cannot be verified"
+    instead of the program failing on a missing value."""
+    cls = pulumi.StackReference
+    original = cls.__init__
+
+    def init(self: Any, name: str, stack_name: Any = None, opts: Any = None) -> None:
+        original(self, name, stack_name, opts)
+        self.outputs = pulumi.Output.from_input(pulumi.output.UNKNOWN)
+        warnings.append(f"stack reference {name!r}: another stack's outputs are unknown offline")
+
+    cls.__init__ = init
+    try:
+        yield
+    finally:
+        cls.__init__ = original
 
 
 def _describe(exc: BaseException) -> str:
