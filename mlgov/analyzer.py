@@ -267,7 +267,9 @@ class PackProcess(Analyzer):
 
     def _read_port_line(self) -> None:
         assert self._proc.stdout is not None
-        self._port.put(self._proc.stdout.readline())
+        line = self._proc.stdout.readline()
+        self._ready_at = time.perf_counter()  # when the pack was ready, whenever the caller first waits for it
+        self._port.put(line)
 
     def wait_ready(self) -> None:
         """Wait for the port and connect; raises AnalyzerError if the pack does not start."""
@@ -289,7 +291,7 @@ class PackProcess(Analyzer):
             self.close()
             detail = self.stderr_tail() or text or "no output"
             raise AnalyzerError(f"policy pack failed to start: {detail}")
-        self.startup_seconds = time.perf_counter() - self._started
+        self.startup_seconds = self._ready_at - self._started
         options = [("grpc.max_receive_message_length", 400 * 1024 * 1024),
                    ("grpc.max_send_message_length", 400 * 1024 * 1024)]
         self._channel = grpc.insecure_channel(f"127.0.0.1:{int(text)}", options=options)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -106,13 +107,20 @@ def unwrap_wire(value: Any, secrets: set[str]) -> Any:
 
 _LIBRARY_PARTS = ("site-packages", "dist-packages")
 # The SDK and the standard library (asyncio runs every apply) are never the user's code.
-_NOT_USER = tuple({str(Path(pulumi.__file__).resolve().parent), *(
-    str(Path(p).resolve()) for p in (sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")) if p)})
+_NOT_USER = tuple({os.path.realpath(Path(pulumi.__file__).parent) + os.sep, *(
+    os.path.realpath(p) + os.sep for p in (sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")) if p)})
 
 
+@functools.lru_cache(maxsize=4096)  # a program's frames come from a handful of files, registered thousands of times
 def _user_frame(path: str) -> bool:
     return (bool(path) and not path.startswith("<") and not any(part in _LIBRARY_PARTS for part in Path(path).parts)
-            and not str(Path(path).resolve()).startswith(_NOT_USER))
+            and not os.path.realpath(path).startswith(_NOT_USER))
+
+
+@functools.lru_cache(maxsize=4096)
+def _uri_path(uri: str) -> str:
+    parsed = urlparse(uri)
+    return unquote(parsed.path) if parsed.scheme == "file" else uri
 
 
 def declaring_line(request: Any) -> SourceLocation | None:
@@ -124,8 +132,7 @@ def declaring_line(request: Any) -> SourceLocation | None:
     if request.HasField("stackTrace"):
         positions.extend(frame.pc for frame in request.stackTrace.frames if frame.HasField("pc"))
     for pos in positions:
-        parsed = urlparse(pos.uri)
-        path = unquote(parsed.path) if parsed.scheme == "file" else pos.uri
+        path = _uri_path(pos.uri)
         if pos.line > 0 and _user_frame(path):
             return SourceLocation(path, int(pos.line))
     return None
