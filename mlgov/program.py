@@ -106,8 +106,9 @@ def unwrap_wire(value: Any, secrets: set[str]) -> Any:
 
 
 _LIBRARY_PARTS = ("site-packages", "dist-packages")
-# The SDK and the standard library (asyncio runs every apply) are never the user's code.
-_NOT_USER = tuple({os.path.realpath(Path(pulumi.__file__).parent) + os.sep, *(
+# The SDK, the gate and the standard library (asyncio runs every apply) are never the user's code.
+_NOT_USER = tuple({os.path.realpath(Path(pulumi.__file__).parent) + os.sep,
+                   os.path.realpath(Path(__file__).parent) + os.sep, *(
     os.path.realpath(p) + os.sep for p in (sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")) if p)})
 
 

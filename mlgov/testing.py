@@ -11,6 +11,7 @@ rules get one AnalyzeStack with outputs and property dependencies. Usable for an
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,18 +75,13 @@ class EvaluationResult:
         return [d.message for d in self.for_policy(policy)]
 
 
-_DEFAULT_ANALYZER: InProcessAnalyzer | None = None
-
-
+@functools.lru_cache(maxsize=1)  # building the policies once is enough
 def default_analyzer() -> InProcessAnalyzer:
-    """This project's pack, in process (cached: building the policies once is enough). The one place mlgov
-    reaches into a pack's code: for this project's own tests; the gate itself launches packs."""
-    global _DEFAULT_ANALYZER
-    if _DEFAULT_ANALYZER is None:
-        from ml_dataset_governance.policies.pack import pack_servicer
+    """This project's pack, in process. The one place mlgov reaches into a pack's code: for this project's own
+    tests; the gate itself launches packs."""
+    from ml_dataset_governance.policies.pack import pack_servicer
 
-        _DEFAULT_ANALYZER = InProcessAnalyzer(servicer=pack_servicer())
-    return _DEFAULT_ANALYZER
+    return InProcessAnalyzer(servicer=pack_servicer())
 
 
 def evaluate(resources: Iterable[RecordedResource], *, config: Mapping[str, Any] | None = None,
