@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from ml_dataset_governance.policies.model import Rule
-from ml_dataset_governance.policies.rules import cloudtrail, iam, kms, network, s3, sagemaker, tagging
+from ml_dataset_governance.policies.rules import (
+    cloudtrail,
+    iam,
+    kms,
+    network,
+    s3,
+    sagemaker,
+    sagemaker_jobs,
+    tagging,
+)
 
-_MODULES = (sagemaker, s3, kms, iam, network, cloudtrail, tagging)
+_MODULES = (sagemaker, sagemaker_jobs, s3, kms, iam, network, cloudtrail, tagging)
 
 
 def all_rules() -> tuple[Rule, ...]:
