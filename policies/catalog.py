@@ -11,10 +11,11 @@ from ml_dataset_governance.policies.rules import (
     s3,
     sagemaker,
     sagemaker_jobs,
+    sagemaker_studio,
     tagging,
 )
 
-_MODULES = (sagemaker, sagemaker_jobs, s3, kms, iam, network, cloudtrail, tagging)
+_MODULES = (sagemaker, sagemaker_jobs, sagemaker_studio, s3, kms, iam, network, cloudtrail, tagging)
 
 
 def all_rules() -> tuple[Rule, ...]:
