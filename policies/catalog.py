@@ -9,13 +9,14 @@ from ml_dataset_governance.policies.rules import (
     kms,
     network,
     s3,
+    s3_data_movement,
     sagemaker,
     sagemaker_jobs,
     sagemaker_studio,
     tagging,
 )
 
-_MODULES = (sagemaker, sagemaker_jobs, sagemaker_studio, s3, kms, iam, network, cloudtrail, tagging)
+_MODULES = (sagemaker, sagemaker_jobs, sagemaker_studio, s3, s3_data_movement, kms, iam, network, cloudtrail, tagging)
 
 
 def all_rules() -> tuple[Rule, ...]:
