@@ -7,6 +7,7 @@ from ml_dataset_governance.policies.rules import (
     cloudtrail,
     iam,
     kms,
+    kms_quality,
     network,
     s3,
     s3_data_movement,
@@ -16,7 +17,10 @@ from ml_dataset_governance.policies.rules import (
     tagging,
 )
 
-_MODULES = (sagemaker, sagemaker_jobs, sagemaker_studio, s3, s3_data_movement, kms, iam, network, cloudtrail, tagging)
+_MODULES = (
+    sagemaker, sagemaker_jobs, sagemaker_studio, s3, s3_data_movement, kms, kms_quality, iam, network, cloudtrail,
+    tagging,
+)
 
 
 def all_rules() -> tuple[Rule, ...]:
