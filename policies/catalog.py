@@ -9,6 +9,7 @@ from ml_dataset_governance.policies.rules import (
     kms,
     kms_quality,
     network,
+    network_paths,
     s3,
     s3_data_movement,
     sagemaker,
@@ -18,7 +19,8 @@ from ml_dataset_governance.policies.rules import (
 )
 
 _MODULES = (
-    sagemaker, sagemaker_jobs, sagemaker_studio, s3, s3_data_movement, kms, kms_quality, iam, network, cloudtrail,
+    sagemaker, sagemaker_jobs, sagemaker_studio, s3, s3_data_movement, kms, kms_quality, iam, network,
+    network_paths, cloudtrail,
     tagging,
 )
 
