@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from types import ModuleType
+
 from ml_dataset_governance.policies.model import Rule
 from ml_dataset_governance.policies.rules import (
     cloudtrail,
@@ -25,10 +28,11 @@ _MODULES = (
 )
 
 
-def all_rules() -> tuple[Rule, ...]:
+def collect(modules: Iterable[ModuleType]) -> tuple[Rule, ...]:
+    """The rules of `modules` in order; a duplicate id (a rename or a copy-paste) is an error."""
     rules: list[Rule] = []
     seen: set[str] = set()
-    for module in _MODULES:
+    for module in modules:
         for rule in module.RULES:
             if rule.id in seen:
                 raise ValueError(f"duplicate rule id {rule.id!r} in {module.__name__}")
@@ -37,8 +41,15 @@ def all_rules() -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+_ALL = collect(_MODULES)
+
+
+def all_rules() -> tuple[Rule, ...]:
+    return _ALL
+
+
 def rule_by_id(rule_id: str) -> Rule:
-    for rule in all_rules():
+    for rule in _ALL:
         if rule.id == rule_id:
             return rule
     raise KeyError(rule_id)

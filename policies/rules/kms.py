@@ -138,7 +138,7 @@ RULES = (
         resource_types=(KEY,),
         params={
             "maximumRotationPeriodDays": {
-                "type": "number",
+                "type": "integer",
                 "default": 365,
                 "minimum": 90,
                 "maximum": 2560,
@@ -181,7 +181,7 @@ RULES = (
         resource_types=(KEY, *OTHER_KEY_KINDS),
         params={
             "minimumDays": {
-                "type": "number",
+                "type": "integer",
                 "default": 30,
                 "minimum": 7,
                 "maximum": 30,

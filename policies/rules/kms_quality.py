@@ -19,7 +19,7 @@ from typing import Any
 from ml_dataset_governance.policies.frameworks import FSBP, NIST
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
 from ml_dataset_governance.policies.rules import kms
-from ml_dataset_governance.policies.values import NeedsValue, as_bool, as_list, is_unknown
+from ml_dataset_governance.policies.values import NeedsValue, Unverifiable, as_bool, as_list, is_unknown
 
 REPLICA_KEY = kms.REPLICA_KEY
 EXTERNAL_KEY = kms.EXTERNAL_KEY
@@ -93,9 +93,8 @@ def _keys_named(stack: Stack, value: Any) -> list[Resource]:
     return [k for k in stack.of_type(*KEY_AND_ALIAS_TYPES) if isinstance(value, str) and value in k.identifiers()]
 
 
-def _key_references(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding]:
+def _key_references(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     own = _own_accounts(stack, params)
-    unknown: list[str] = []
     for r in stack.resources:
         if r.type in KEY_AND_ALIAS_TYPES or r.type == kms.KEY_POLICY or r.type == GRANT:
             continue
@@ -111,16 +110,14 @@ def _key_references(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding
                 try:
                     problems = [_stack_key_problem(_target_key(stack, k), params) for k in keys]
                 except NeedsValue as exc:
-                    unknown.append(f"{r.name}: {path} -> {exc.path}")
+                    yield Unverifiable(f"{r.name}: {path} -> {exc.path}")
                     continue
                 problem = next((p for p in problems if p), None)
             elif is_unknown(value) and not keys:
-                unknown.append(f"{r.name}: {path}")
+                yield Unverifiable(f"{r.name}: {path}")
             if problem:
                 yield Finding(r.urn, f"{path} refers to {problem}; expected an enabled, rotated customer-managed key "
                                      "of this account.")
-    if unknown:
-        raise NeedsValue(", ".join(unknown))
 
 
 # --- imported key material -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ml_dataset_governance.policies.rules import network
 from ml_dataset_governance.policies.values import (
     MalformedDocument,
     NeedsValue,
+    Unverifiable,
     as_bool,
     as_document,
     as_list,
@@ -91,9 +92,9 @@ def _vpc_paths(stack: Stack, domain: Resource, scope: Any, params: Mapping[str, 
                                          "routes and VPC endpoints.")
 
 
-def _domain_vpc_no_transit(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding]:
+def _domain_vpc_no_transit(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     unknown: list[str] = []
-    reported: set[str] = set()
+    reported: set[tuple[str, str]] = set()
     for domain, scope in network._vpc_only_domains(stack, unknown):  # noqa: SLF001 - one notion of the domain's VPC
         try:
             for finding in _vpc_paths(stack, domain, scope, params):
@@ -101,9 +102,8 @@ def _domain_vpc_no_transit(stack: Stack, params: Mapping[str, Any]) -> Iterator[
                     reported.add((finding.urn, finding.message))
                     yield finding
         except NeedsValue as exc:
-            unknown.append(f"{domain.name}: {exc.path}")
-    if unknown:
-        raise NeedsValue(", ".join(unknown))
+            yield Unverifiable(f"{domain.name}: {exc.path}")
+    yield from (Unverifiable(path) for path in unknown)
 
 
 # --- the S3 endpoint's data perimeter ------------------------------------------------------------
@@ -207,16 +207,15 @@ def _ingress_prefix_refs(r: Resource) -> Iterator[tuple[str, str, Any]]:
             yield "ingress rule", "prefixListId", ref
 
 
-def _prefix_lists_not_public(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding]:
+def _prefix_lists_not_public(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     allowed = params.get("allowedCidrs") or []
-    unknown: list[str] = []
     types = (network.SECURITY_GROUP, network.DEFAULT_SECURITY_GROUP, network.SECURITY_GROUP_RULE,
              network.INGRESS_RULE)
     for r in stack.of_type(*types):
         try:
             refs = list(_ingress_prefix_refs(r))
         except NeedsValue as exc:
-            unknown.append(f"{r.name}: {exc.path}")
+            yield Unverifiable(f"{r.name}: {exc.path}")
             continue
         for label, prop, ref in refs:
             lists = [stack.by_urn[u] for u in r.property_dependencies.get(prop, ())
@@ -225,19 +224,17 @@ def _prefix_lists_not_public(stack: Stack, params: Mapping[str, Any]) -> Iterato
                 lists = [p for p in stack.of_type(PREFIX_LIST) if isinstance(ref, str) and ref in p.identifiers()] \
                     or lists
             elif not lists:
-                unknown.append(f"{r.name}: {prop}")
+                yield Unverifiable(f"{r.name}: {prop}")
             for prefix_list in lists:
                 try:
                     cidrs = _prefix_list_cidrs(stack, prefix_list)
                     wide = [c for c in cidrs if network._internet_wide(c, allowed)]  # noqa: SLF001
                 except NeedsValue as exc:
-                    unknown.append(f"{prefix_list.name}: {exc.path}")
+                    yield Unverifiable(f"{prefix_list.name}: {exc.path}")
                     continue
                 if wide:
                     yield Finding(r.urn, f"{label} admits prefix list '{prefix_list.name}', which contains "
                                          f"{', '.join(wide)}; expected only private or allowed ranges.")
-    if unknown:
-        raise NeedsValue(", ".join(unknown))
 
 
 # --- network ACLs --------------------------------------------------------------------------------

@@ -15,10 +15,12 @@ from ml_dataset_governance.policies.datasets import BUCKET_TYPES, DATASET_PARAMS
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, FSBP, NIST
 from ml_dataset_governance.policies.governed_buckets import EXTERNAL_BUCKET_PARAM, bucket_name
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
-from ml_dataset_governance.policies.rules import s3
+from ml_dataset_governance.policies.rules.s3 import LIFECYCLE_TYPES, bucket_policy, encryption
+from ml_dataset_governance.policies.rules.s3.public_access import PUBLIC_ACCESS_FLAGS
 from ml_dataset_governance.policies.values import (
     MalformedDocument,
     NeedsValue,
+    Unverifiable,
     as_document,
     as_list,
     as_number,
@@ -90,30 +92,27 @@ def _dependency_targets(stack: Stack, source: Resource) -> list[Resource]:
             if u in stack.by_urn and stack.by_urn[u].type in BUCKET_TYPES and stack.by_urn[u] is not origin]
 
 
-def _replication_governed(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding]:
-    unknown: list[str] = []
+def _replication_governed(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     for source, label, destination, bucket_path, account_path in _replication_rules(stack):
         try:
             problem = _destination_problem(stack, source, destination, bucket_path, account_path, params)
         except NeedsValue as exc:
-            unknown.append(f"{source.name}: {label}.{exc.path}")
+            yield Unverifiable(f"{source.name}: {label}.{exc.path}")
             continue
         if problem:
             yield Finding(source.urn, f"{label} {problem}; expected a dataset bucket (dataset tag) in an allowed "
                                       "account.")
-    if unknown:
-        raise NeedsValue(", ".join(unknown))
 
 
 # --- lifecycle expiry ------------------------------------------------------------------------------
 
 def _required_days(bucket: Resource, params: Mapping[str, Any]) -> float:
     minimum = as_number(params.get("minimumRetentionDays")) or 0.0
-    by_dataset = params.get("retentionDaysByDataset") or {}
     tags = bucket.get("tags")
     dataset = tags.get(params.get("datasetTagKey") or "dataset") if isinstance(tags, Mapping) else None
-    specific = as_number(by_dataset.get(dataset)) if isinstance(dataset, str) else None
-    return max(minimum, specific or 0.0)
+    specific = [as_number(e.get("days")) for e in params.get("datasetRetention") or []
+                if isinstance(e, Mapping) and e.get("dataset") == dataset]
+    return max([minimum, *(d for d in specific if d is not None)])
 
 
 def _expiry_problems(config: Resource, required: float, check_noncurrent: bool) -> Iterator[str]:
@@ -132,31 +131,28 @@ def _expiry_problems(config: Resource, required: float, check_noncurrent: bool) 
                    f"{required:g}-day retention")
 
 
-def _lifecycle_retention(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding]:
-    unknown: list[str] = []
-    for config in stack.of_type(*s3.LIFECYCLE_TYPES):
+def _lifecycle_retention(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
+    for config in stack.of_type(*LIFECYCLE_TYPES):
         bucket = _source_bucket(stack, config)
         try:
             if bucket is None or not is_dataset_bucket(bucket, params):
                 continue
             required = _required_days(bucket, params)
-            by_dataset = bool(params.get("retentionDaysByDataset"))
+            by_dataset = bool(params.get("datasetRetention"))
             problems = list(_expiry_problems(config, required, by_dataset))
         except NeedsValue as exc:
-            unknown.append(f"{config.name}: {exc.path}")
+            yield Unverifiable(f"{config.name}: {exc.path}")
             continue
         for problem in problems:
             yield Finding(config.urn, f"{problem} of dataset bucket '{bucket.name}'; expected current versions kept "
                                       "for at least the catalog retention (no date-based expiry).")
-    if unknown:
-        raise NeedsValue(", ".join(unknown))
 
 
 # --- one bucket policy per bucket ----------------------------------------------------------------
 
 def _single_policy(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding]:
     for bucket in stack.of_type(*BUCKET_TYPES, DIRECTORY_BUCKET):
-        policies = s3._bucket_policies(stack, bucket)  # noqa: SLF001 - the S3 module's one definition of "a bucket's policies"
+        policies = bucket_policy._bucket_policies(stack, bucket)  # noqa: SLF001 - the S3 module's one definition of "a bucket's policies"
         if len(policies) > 1:
             names = ", ".join(name for name, _ in policies)
             yield Finding(bucket.urn, f"{len(policies)} bucket policies apply ({names}); S3 keeps only the last one "
@@ -165,18 +161,15 @@ def _single_policy(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding
 
 # --- directory buckets -----------------------------------------------------------------------------
 
-def _directory_buckets_encrypted(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding]:
-    unknown: list[str] = []
+def _directory_buckets_encrypted(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     for bucket in stack.of_type(DIRECTORY_BUCKET):
         try:
-            problem = s3._bucket_encrypted_kms(stack, bucket, params)  # noqa: SLF001 - same check as every bucket
+            problem = encryption._bucket_encrypted_kms(stack, bucket, params)  # noqa: SLF001 - same check as every bucket
         except NeedsValue as exc:
-            unknown.append(f"{bucket.name}: {exc.path}")
+            yield Unverifiable(f"{bucket.name}: {exc.path}")
             continue
         if problem:
             yield Finding(bucket.urn, problem)
-    if unknown:
-        raise NeedsValue(", ".join(unknown))
 
 
 # --- access points and grants ----------------------------------------------------------------------
@@ -190,7 +183,7 @@ def _access_point_public_block(r: Resource, _params: Mapping[str, Any]) -> Itera
     block = r.get("publicAccessBlockConfiguration")
     if block is None:
         return  # AWS turns all four settings on when the access point is created without them
-    off = [flag for flag in s3.PUBLIC_ACCESS_FLAGS if get(block, flag) is False]
+    off = [flag for flag in PUBLIC_ACCESS_FLAGS if get(block, flag) is False]
     if off:
         yield f"publicAccessBlockConfiguration turns off {', '.join(off)}; expected all four settings true."
 
@@ -273,8 +266,8 @@ RULES = (
             "An expiration action on a dataset bucket deletes current objects (with versioning, it turns them into "
             "non-current versions that the noncurrent rule then deletes): a lifecycle rule can erase a dataset "
             "that no one was allowed to delete. Current-version expiry (expiration.days) must be at least "
-            "minimumRetentionDays; date-based expiry is always flagged. With retentionDaysByDataset (dataset tag "
-            "value -> the catalog's retentionDays) the non-current expiry of each dataset is checked too."
+            "minimumRetentionDays; date-based expiry is always flagged. With datasetRetention (each dataset's tag "
+            "value and the catalog's retentionDays) the non-current expiry of each dataset is checked too."
         ),
         remediation="Expire only non-current versions, after the catalog retention:\n\n"
                     "    aws.s3.BucketLifecycleConfiguration(\"lifecycle\", bucket=bucket.id, rules=[{\n"
@@ -283,10 +276,14 @@ RULES = (
         checks=(_lifecycle_retention,),
         params={
             **DATASET_PARAMS,
-            "minimumRetentionDays": {"type": "number", "default": 90, "minimum": 0,
+            "minimumRetentionDays": {"type": "integer", "default": 90, "minimum": 0,
                                      "description": "Shortest accepted current-version expiry on a dataset bucket."},
-            "retentionDaysByDataset": {"type": "object", "default": {},
-                                       "description": "Dataset tag value -> the catalog's retentionDays."},
+            "datasetRetention": {
+                "type": "array", "default": [],
+                "items": {"type": "object", "additionalProperties": False, "required": ["dataset", "days"],
+                          "properties": {"dataset": {"type": "string"}, "days": {"type": "integer", "minimum": 1}}},
+                "description": "The catalog's retention: dataset tag value and retentionDays, one entry per dataset.",
+            },
         },
         tags=("s3", "retention"),
     ),

@@ -29,7 +29,7 @@ from ml_dataset_governance.policies.sagemaker_shapes import (
     known_strings,
     types_with,
 )
-from ml_dataset_governance.policies.values import NeedsValue, as_bool, as_list, get, present
+from ml_dataset_governance.policies.values import NeedsValue, Unverifiable, as_bool, as_list, get, present
 
 # --- one control over every job type -------------------------------------------------------------
 
@@ -172,8 +172,7 @@ _DESTINATIONS = (
 )
 
 
-def _stores_governed(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding]:
-    unknown: list[str] = []
+def _stores_governed(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     for type_token, prop, path in _DESTINATIONS:
         for r in stack.of_type(type_token):
             try:
@@ -181,13 +180,11 @@ def _stores_governed(stack: Stack, params: Mapping[str, Any]) -> Iterator[Findin
                     continue
                 why = destination_verdict(stack, r, prop, path, params)
             except NeedsValue as exc:
-                unknown.append(f"{r.name}: {exc.path}")
+                yield Unverifiable(f"{r.name}: {exc.path}")
                 continue
             if why:
                 yield Finding(r.urn, f"{path} writes to {why}; expected a dataset bucket (tagged with the dataset "
                                      "tag) that carries the dataset's encryption, access and audit controls.")
-    if unknown:
-        raise NeedsValue(", ".join(unknown))
 
 
 # --- records -------------------------------------------------------------------------------------

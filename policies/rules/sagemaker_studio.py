@@ -14,7 +14,7 @@ from typing import Any
 from ml_dataset_governance.policies import secrets
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, FSBP, NIST
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
-from ml_dataset_governance.policies.values import NeedsValue, as_list, as_number, get, is_unknown, known
+from ml_dataset_governance.policies.values import NeedsValue, Unverifiable, as_list, as_number, get, is_unknown, known
 
 DOMAIN = "aws:sagemaker/domain:Domain"
 USER_PROFILE = "aws:sagemaker/userProfile:UserProfile"
@@ -169,8 +169,7 @@ def _group_refs(stack: Stack, r: Resource, prop: str, path: str) -> tuple[set[st
     return refs, False
 
 
-def _security_groups_within_domain(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding]:
-    unknown: list[str] = []
+def _security_groups_within_domain(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     for r in stack.of_type(USER_PROFILE, SPACE):
         prop = "userSettings" if r.type == USER_PROFILE else "spaceSettings"
         if known(r.props, f"{prop}.securityGroups") and get(r.props, f"{prop}.securityGroups") is None:
@@ -192,9 +191,7 @@ def _security_groups_within_domain(stack: Stack, _params: Mapping[str, Any]) -> 
             yield Finding(r.urn, f"{prop}.securityGroups adds {', '.join(names)}, which domain '{domain.name}' does "
                                  "not use; expected a subset of the domain's security groups.")
         elif mine_unknown or theirs_unknown:
-            unknown.append(f"{r.name}: {prop}.securityGroups")
-    if unknown:
-        raise NeedsValue(", ".join(unknown))
+            yield Unverifiable(f"{r.name}: {prop}.securityGroups")
 
 
 # --- records -------------------------------------------------------------------------------------

@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from ml_dataset_governance.policies.adapter import build_policies
 from ml_dataset_governance.policies.rules import network_paths as paths
+from ml_dataset_governance.policies.server import PackServicer
 
 from mlgov.engine import InProcessAnalyzer
 from mlgov.program import run_program
 from mlgov.testing import UNKNOWN, evaluate, evaluate_program, resource
 
 # The perimeter rule joins the catalog when the bundled stack adopts the perimeter; until then it runs alone.
-PERIMETER_ONLY = InProcessAnalyzer(build_policies([paths.S3_ENDPOINT_PERIMETER]), name="perimeter")
+PERIMETER_ONLY = InProcessAnalyzer(servicer=PackServicer((paths.S3_ENDPOINT_PERIMETER,), name="perimeter",
+                                                            version="0.0.1"))
 
 VPC = "aws:ec2/vpc:Vpc"
 DOMAIN = "aws:sagemaker/domain:Domain"

@@ -94,7 +94,7 @@ def test_lifecycle_expiry(bucket, rule, flagged):
 
 
 def test_catalog_retention_per_dataset_covers_noncurrent_versions():
-    config = {LIFE: {"retentionDaysByDataset": {"clicks": 180}}}
+    config = {LIFE: {"datasetRetention": [{"dataset": "clicks", "days": 180}]}}
     short = _lifecycle("clicks", {"noncurrentVersionExpiration": {"noncurrentDays": 90.0}})
     assert evaluate([*_buckets(), short], config=config).flagged(LIFE) == {"life"}
     enough = _lifecycle("clicks", {"noncurrentVersionExpiration": {"noncurrentDays": 180.0}})
