@@ -8,6 +8,7 @@ from types import ModuleType
 from ml_dataset_governance.policies.model import Rule
 from ml_dataset_governance.policies.rules import (
     cloudtrail,
+    data_catalogs,
     iam,
     kms,
     kms_quality,
@@ -23,8 +24,7 @@ from ml_dataset_governance.policies.rules import (
 
 _MODULES = (
     sagemaker, sagemaker_jobs, sagemaker_studio, s3, s3_data_movement, kms, kms_quality, iam, network,
-    network_paths, cloudtrail,
-    tagging,
+    network_paths, data_catalogs, cloudtrail, tagging,
 )
 
 
