@@ -9,6 +9,7 @@ from ml_dataset_governance.policies.model import Rule
 from ml_dataset_governance.policies.rules import (
     cloudtrail,
     data_catalogs,
+    escape_hatches,
     iam,
     kms,
     kms_quality,
@@ -25,6 +26,7 @@ from ml_dataset_governance.policies.rules import (
 _MODULES = (
     sagemaker, sagemaker_jobs, sagemaker_studio, s3, s3_data_movement, kms, kms_quality, iam, network,
     network_paths, data_catalogs, cloudtrail, tagging,
+    escape_hatches,
 )
 
 
