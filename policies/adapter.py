@@ -53,7 +53,9 @@ class CannotVerifyInPreview(UnknownValueError):
     def __init__(self, paths: Iterable[str]):
         Exception.__init__(self)
         self.unknown_type_sentinel = UNKNOWN
-        self.props = sorted(set(paths))
+        # Sorted part by part: a stack check lists resources in the order AnalyzeStack sends them, which under
+        # the real engine is the order the steps finished (it varies run to run); the note must not.
+        self.props = sorted({part for path in paths for part in path.split(", ")})
         self.message = f"cannot be verified until update: {', '.join(self.props)} unknown during preview"
 
 

@@ -267,7 +267,7 @@ def _dataset_data_events(stack: Stack, params: Mapping[str, Any]) -> Iterator[Fi
                                   "this dataset bucket; expected an event selector with AWS::S3::Object data "
                                   "resources covering the bucket for read and write.")
     if unknown:
-        raise NeedsValue(unknown[0])
+        raise NeedsValue(min(unknown))  # not the first: the engine's resource order varies between runs
 
 
 RULES = (
