@@ -96,6 +96,8 @@ class EngineRun:
         return [e["policyEvent"] for e in self.events if "policyEvent" in e]
 
     def analyzed_resources(self) -> int:
+        if self.mode == "audit":  # `policy analyze --json` reports no per-resource summaries
+            return len((self.export or {}).get("deployment", {}).get("resources") or [])
         return sum(1 for e in self.events if "policyAnalyzeSummaryEvent" in e)
 
     def error_lines(self) -> list[str]:
@@ -218,7 +220,8 @@ class Workspace:
             except json.JSONDecodeError:
                 continue
         return EngineRun(mode="audit", returncode=result.returncode, events=events,
-                         output=result.stdout + result.stderr, seconds=time.perf_counter() - started)
+                         output=result.stdout + result.stderr, seconds=time.perf_counter() - started,
+                         export=json.loads(Path(export_file).read_text()))
 
 
 def policy_args(pack_dir: str | Path, policy_config: str | Path | None) -> list[str]:

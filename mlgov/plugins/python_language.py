@@ -95,11 +95,14 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         return language_pb2.GetProgramDependenciesResponse()
 
     def Cancel(self, request, context):
+        self.terminate_children()
+        return empty_pb2.Empty()
+
+    def terminate_children(self) -> None:
         with self._lock:
             for child in list(self._children):
                 if child.poll() is None:
                     child.terminate()
-        return empty_pb2.Empty()
 
     def _spawn(self, argv: list[str], **kwargs: Any) -> subprocess.Popen:
         child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, **kwargs)
@@ -140,6 +143,8 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         env = dict(os.environ)
         env.update(entry.split("=", 1) for entry in request.env if "=" in entry)
         child = self._spawn(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # The engine ends the stream when it is done with the plugin: end the plugin with it.
+        context.add_callback(lambda: child.poll() is None and child.terminate())
         yield from _stream(child)
         yield language_pb2.RunPluginResponse(exitcode=self._reap(child))
 
@@ -176,11 +181,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"pulumi-language-python: missing executor {args.use_executor}\n")
         return 1
 
-    def register(server: grpc.Server) -> None:
-        language_pb2_grpc.add_LanguageRuntimeServicer_to_server(
-            PythonLanguageHost(args.use_executor, args.engine), server)
+    host = PythonLanguageHost(args.use_executor, args.engine)
 
-    return serve(register, BANNER)
+    def register(server: grpc.Server) -> None:
+        language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
+
+    return serve(register, BANNER, on_stop=host.terminate_children)
 
 
 if __name__ == "__main__":

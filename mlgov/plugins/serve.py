@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -15,7 +16,7 @@ GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024),
                 ("grpc.max_send_message_length", 400 * 1024 * 1024)]
 
 
-def serve(register: Callable[[grpc.Server], None], banner: str) -> int:
+def serve(register: Callable[[grpc.Server], None], banner: str, on_stop: Callable[[], None] | None = None) -> int:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=GRPC_OPTIONS)
     register(server)
     port = server.add_insecure_port("127.0.0.1:0")
@@ -32,14 +33,19 @@ def serve(register: Callable[[grpc.Server], None], banner: str) -> int:
 
     def watch_stdin() -> None:
         # The engine holds our stdin open; EOF means it is gone, so do not linger as an orphan.
+        # os.read, not sys.stdin: a buffered reader blocked at interpreter shutdown aborts Python.
         try:
-            while sys.stdin.buffer.read(4096):
+            while os.read(0, 4096):
                 pass
-        except (OSError, ValueError):
+        except OSError:
             pass
         stop.set()
 
     threading.Thread(target=watch_stdin, daemon=True).start()
     stop.wait()
+    if on_stop is not None:
+        on_stop()  # e.g. end child processes an in-flight call is waiting on
     server.stop(grace=1).wait(2)
+    sys.stdout.flush()
+    sys.stderr.flush()
     return 0
