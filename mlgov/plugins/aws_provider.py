@@ -1,7 +1,7 @@
 """`pulumi-resource-aws` for offline runs: the engine's resource-provider protocol over the gate's mock cloud.
 
-A stand-in for AWS: it never calls AWS. Resources are "created" by `mlgov.mock_cloud` exactly as the
-emulated gate creates them, so the real engine and the emulation see the same state:
+A stand-in for AWS: it never calls AWS. Resources are "created" by `mlgov.cloud.MockCloud`, the core the
+emulated gate's mocks serve too, so the real engine and the emulation see the same state:
 
 - Check returns the inputs unchanged (what `Analyze` sees);
 - Create/Update: in preview (the `preview` flag) the outputs are the inputs, every computed output
@@ -14,7 +14,6 @@ emulated gate creates them, so the real engine and the emulation see the same st
 
 from __future__ import annotations
 
-import inspect
 import json
 import sys
 from importlib.metadata import PackageNotFoundError, version
@@ -24,7 +23,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from mlgov import mock_cloud
+from mlgov.cloud import MockCloud
 from mlgov.plugins.serve import serve
 
 BANNER = ("mlgov offline AWS provider: a stand-in for AWS serving mlgov's mock cloud; it never calls AWS and "
@@ -55,44 +54,9 @@ def _type_and_name(urn: str) -> tuple[str, str]:
     return (parts[2].rsplit("$", 1)[-1], parts[3]) if len(parts) == 4 else ("", urn)
 
 
-class MockCloudAdapter:
-    """Calls the mock cloud with whichever API it has: `new_resource(type, name, inputs, preview)` and
-    `call(token, args)`, or the `pulumi.runtime.Mocks` one (`MockResourceArgs`, `MockCallArgs`)."""
-
-    def __init__(self, region: str):
-        self.region = region
-        cls = mock_cloud.CloudMocks
-        self._typed = len(inspect.signature(cls.new_resource).parameters) > 2
-        self._clouds = {preview: self._make(preview) for preview in (True, False)}
-
-    def _make(self, preview: bool) -> Any:
-        try:
-            return mock_cloud.CloudMocks(preview=preview, region=self.region)
-        except TypeError:
-            return mock_cloud.CloudMocks(region=self.region)
-
-    def new_resource(self, typ: str, name: str, inputs: dict[str, Any], preview: bool) -> tuple[str, dict]:
-        cloud = self._clouds[preview]
-        if self._typed:
-            return cloud.new_resource(typ, name, inputs, preview)
-        import pulumi
-
-        args = pulumi.runtime.MockResourceArgs(typ=typ, name=name, inputs=inputs, provider=None, resource_id=None,
-                                               custom=True)
-        return cloud.new_resource(args)
-
-    def call(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
-        cloud = self._clouds[False]
-        if len(inspect.signature(type(cloud).call).parameters) > 2:
-            return cloud.call(token, args)
-        import pulumi
-
-        return cloud.call(pulumi.runtime.MockCallArgs(token=token, args=args, provider=None))
-
-
 class OfflineAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
     def __init__(self) -> None:
-        self.cloud = MockCloudAdapter(DEFAULT_REGION)
+        self.cloud = MockCloud(region=DEFAULT_REGION)
 
     # -- configuration ----------------------------------------------------------------------------------
     def GetPluginInfo(self, request, context):
@@ -111,7 +75,7 @@ class OfflineAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
     def Configure(self, request, context):
         region = request.variables.get("aws:config:region") or to_dict(request.args).get("region")
         if isinstance(region, str) and region:
-            self.cloud = MockCloudAdapter(region)
+            self.cloud = MockCloud(region=region)
         return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=True, acceptResources=True,
                                               acceptOutputs=False)
 
@@ -124,26 +88,29 @@ class OfflineAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Create(self, request, context):
         typ, name = _type_and_name(request.urn)
-        resource_id, state = self.cloud.new_resource(typ, name, to_dict(request.properties), request.preview)
+        resource_id, state = self.cloud.create(typ, name, to_dict(request.properties), preview=request.preview)
         if not request.preview and not resource_id:
             resource_id = f"{name}-offline"
-        state.pop("id", None)  # the engine keeps the id beside the outputs, not in them
+        # Like the bridged pulumi-aws, "id" stays among the outputs: stack rules match references against it.
         return provider_pb2.CreateResponse(id=resource_id, properties=to_struct(state))
 
     def Update(self, request, context):
         typ, name = _type_and_name(request.urn)
-        _, state = self.cloud.new_resource(typ, name, to_dict(request.news), request.preview)
-        state.pop("id", None)
+        state = self.cloud.update(typ, name, request.id, to_dict(request.olds), to_dict(request.news),
+                                  preview=request.preview)
         return provider_pb2.UpdateResponse(properties=to_struct(state))
 
     def Read(self, request, context):
-        return provider_pb2.ReadResponse(id=request.id, properties=request.properties, inputs=request.inputs)
+        # Resource.get and refresh: the resource's full state, as the emulation's mocks read it.
+        typ, name = _type_and_name(request.urn)
+        state = self.cloud.read(typ, name, request.id, to_dict(request.properties) or to_dict(request.inputs))
+        return provider_pb2.ReadResponse(id=request.id, properties=to_struct(state), inputs=request.inputs)
 
     def Delete(self, request, context):
         return empty_pb2.Empty()
 
     def Invoke(self, request, context):
-        result = self.cloud.call(request.tok, to_dict(request.args))
+        result = self.cloud.invoke(request.tok, to_dict(request.args))
         return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
 
     def Cancel(self, request, context):

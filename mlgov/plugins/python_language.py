@@ -8,8 +8,9 @@ needs from it, as that host does them (sdk/python/cmd/pulumi-language-python/mai
   --stack … --pwd … --dry_run … --parallel … --organization … ENTRYPOINT`, with PULUMI_CONFIG and
   PULUMI_CONFIG_SECRET_KEYS as JSON; exit code 32 means "the program already showed its error" (Bail).
   The exec script is the Pulumi SDK's own, taken from the same Go module (sdk/v3) the CLI is built from.
-- RunPlugin for an analyzer: `python -u -m pulumi.policy ARGS… PACK_DIR`, cwd the pack dir, its output
-  streamed back to the engine (the pack's port is its first stdout line).
+- RunPlugin for an analyzer: `python -u -m pulumi.policy ARGS… PACK_DIR`, cwd the pack dir, behind the analyzer
+  proxy (`mlgov.plugins.policy_proxy`) that gives the pack the stack configuration from ConfigureStack;
+  its output is streamed back to the engine.
 
 The interpreter is `runtime.options.virtualenv` (relative to the project or pack dir) when it exists,
 else the interpreter running this host. No dependency installation, no typechecker, no debugger.
@@ -30,6 +31,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
+from mlgov.plugins.policy_proxy import PolicyProxy, stack_environment
 from mlgov.plugins.serve import serve
 
 BANNER = "mlgov language host: runs Python programs and policy packs for a pulumi CLI built without its own host."
@@ -135,18 +137,44 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         program_dir = request.info.program_directory or request.program
         python = python_for(program_dir, _options(request.info))
         if request.kind == "analyzer":
-            argv = [python, "-u", "-m", "pulumi.policy", *request.args, program_dir]
-            cwd = program_dir  # policy packs always ran from their own directory
-        else:
-            argv = [python, "-u", program_dir, *request.args]
-            cwd = request.pwd or None
+            yield from self._run_policy_pack(request, python, program_dir, context)
+            return
+        child = self._start(request, context, [python, "-u", program_dir, *request.args], request.pwd or None, {})
+        yield from _stream(child)
+        yield language_pb2.RunPluginResponse(exitcode=self._reap(child))
+
+    def _start(self, request: Any, context: Any, argv: list[str], cwd: str | None,
+               extra_env: dict[str, str]) -> subprocess.Popen:
         env = dict(os.environ)
+        env.update(extra_env)
         env.update(entry.split("=", 1) for entry in request.env if "=" in entry)
         child = self._spawn(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         # The engine ends the stream when it is done with the plugin: end the plugin with it.
         context.add_callback(lambda: child.poll() is None and child.terminate())
-        yield from _stream(child)
-        yield language_pb2.RunPluginResponse(exitcode=self._reap(child))
+        return child
+
+    def _run_policy_pack(self, request: Any, python: str, pack_dir: str, context: Any):
+        """`python -u -m pulumi.policy ARGS PACK_DIR` from the pack dir, behind the analyzer proxy so the pack
+        starts with the stack configuration the engine sends in ConfigureStack (as pulumi's host does)."""
+        proxy = PolicyProxy()
+        try:
+            yield language_pb2.RunPluginResponse(stdout=f"{proxy.port}\n".encode())
+            config = proxy.await_configuration(context.is_active)
+            child = self._start(request, context, [python, "-u", "-m", "pulumi.policy", *request.args, pack_dir],
+                                pack_dir, stack_environment(config))
+            first = child.stdout.readline()
+            if first.strip().isdigit():
+                proxy.attach(int(first))
+            else:
+                proxy.fail(first.decode(errors="replace").strip() or "the pack printed no port")
+                yield language_pb2.RunPluginResponse(stderr=first)
+            yield from _stream(child)
+            code = self._reap(child)
+            if code:
+                proxy.fail(f"the pack exited with code {code}")
+            yield language_pb2.RunPluginResponse(exitcode=code)
+        finally:
+            proxy.close()
 
 
 def _stream(child: subprocess.Popen):

@@ -70,7 +70,7 @@ def test_update_create_returns_an_id_and_type_shaped_outputs(provider):
     assert outputs["region"] == "eu-west-1"  # from Configure, as the real provider reads aws:region
     key = stub.Create(provider_pb2.CreateRequest(urn=KEY_URN, properties=to_struct({})), timeout=10)
     assert to_dict(key.properties)["arn"] == f"arn:aws:kms:eu-west-1:123456789012:key/{key.id}"
-    assert "id" not in to_dict(key.properties)
+    assert to_dict(key.properties)["id"] == key.id  # as the bridged provider returns it
 
 
 def test_invoke_answers_data_sources_fully_known_in_preview(provider):

@@ -1,16 +1,18 @@
 """The small Python language host: the exec command line it builds, the interpreter it picks, and a policy pack
-launched through RunPlugin as the engine launches it."""
+launched through RunPlugin behind the analyzer proxy, as the engine launches it."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import grpc
-from google.protobuf import struct_pb2
-from pulumi.runtime.proto import language_pb2, language_pb2_grpc
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, language_pb2, language_pb2_grpc
 
+from mlgov.plugins.policy_proxy import stack_environment
 from mlgov.plugins.python_language import python_for, run_arguments
 
 REPO = Path(__file__).resolve().parents[3]
@@ -35,7 +37,16 @@ def test_the_interpreter_is_the_virtualenv_when_it_exists(tmp_path):
     assert python_for(str(tmp_path), {}) == sys.executable
 
 
-def test_run_plugin_starts_a_policy_pack_and_streams_its_port(tmp_path):
+def test_the_pack_gets_the_stack_configuration_the_engine_sends():
+    request = analyzer_pb2.AnalyzerStackConfigureRequest(stack="dev", project="p", organization="org", dry_run=True,
+                                                         config={"p:catalog": '{"teams": []}'})
+    env = stack_environment(request)
+    assert json.loads(env.pop("PULUMI_CONFIG")) == {"p:catalog": '{"teams": []}'}
+    assert env == {"PULUMI_ORGANIZATION": "org", "PULUMI_PROJECT": "p", "PULUMI_STACK": "dev", "PULUMI_DRY_RUN": "true"}
+    assert stack_environment(None) == {}
+
+
+def test_run_plugin_serves_a_policy_pack_behind_the_proxy(tmp_path):
     executor = tmp_path / "pulumi-language-python-exec"
     executor.write_text("")
     host = subprocess.Popen([sys.executable, "-m", "mlgov.plugins.python_language", "--use-executor", str(executor)],
@@ -43,16 +54,20 @@ def test_run_plugin_starts_a_policy_pack_and_streams_its_port(tmp_path):
     try:
         port = int(host.stdout.readline())
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = language_pb2_grpc.LanguageRuntimeStub(channel)
-            options = struct_pb2.Struct()
             request = language_pb2.RunPluginRequest(
                 pwd=str(REPO), kind="analyzer", args=["127.0.0.1:1"],
                 info=language_pb2.ProgramInfo(root_directory=str(REPO), program_directory=str(REPO),
-                                              entry_point=".", options=options))
-            stream = stub.RunPlugin(request, timeout=120)
-            first = next(r for r in stream if r.WhichOneof("output") == "stdout")
-            # The pack printed its port first, as the engine expects from `python -m pulumi.policy`.
-            assert first.stdout.split(b"\n")[0].strip().isdigit()
+                                              entry_point=".", options=struct_pb2.Struct()))
+            stream = language_pb2_grpc.LanguageRuntimeStub(channel).RunPlugin(request, timeout=120)
+            first = next(stream)
+            proxy_port = int(first.stdout.split(b"\n")[0])  # the engine dials this, as pulumi's host prints it
+            with grpc.insecure_channel(f"127.0.0.1:{proxy_port}") as pack_channel:
+                pack = analyzer_pb2_grpc.AnalyzerStub(pack_channel)
+                pack.Handshake(analyzer_pb2.AnalyzerHandshakeRequest(engine_address="127.0.0.1:1"), timeout=10)
+                pack.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(stack="dev", project="p"), timeout=10)
+                info = pack.GetAnalyzerInfo(empty_pb2.Empty(), timeout=120)  # forwarded to the started pack
+            assert info.name == "ml-dataset-governance"
+            assert len(info.policies) > 40
             stream.cancel()
     finally:
         host.terminate()
