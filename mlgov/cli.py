@@ -162,6 +162,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     from mlgov.progress import Progress
     from mlgov.project import load_project
 
+    if args.engine == "pulumi":
+        from mlgov.engines import pulumi_cli
+
+        _options(args)  # the same checks of --policy-pack and --policy-config as the emulation
+        return _emit(pulumi_cli.check_command(args), args)
     options = _options(args)
     project = load_project(args.project_dir, args.stack)
     for key, value, secret in _config_pairs(args.config, "--config") + _config_pairs(args.config_secret,
@@ -177,6 +182,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from mlgov.export import load_export
     from mlgov.progress import Progress
 
+    if args.engine == "pulumi":
+        from mlgov.engines import pulumi_cli
+
+        _options(args)
+        return _emit(pulumi_cli.audit_command(args), args)
     options = _options(args)
     state = load_export(args.state)
     report = gate.audit(state, options=options, where=args.state, on_phase=Progress.for_terminal(args.quiet))
@@ -281,6 +291,11 @@ def _evaluation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="color in the text report (default: auto, on a terminal without NO_COLOR)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr (shown on a terminal)")
+    p.add_argument("--engine", choices=("mlgov", "pulumi"), default="mlgov",
+                   help="mlgov (default): the built-in emulation, no CLI needed; pulumi: the real pulumi CLI, "
+                        "offline, with a stand-in AWS provider (see README)")
+    p.add_argument("--pulumi", metavar="PATH", help="pulumi CLI for --engine pulumi (default: $MLGOV_PULUMI, "
+                                                    "then PATH)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -352,6 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from mlgov.analyzer import AnalyzerError
+    from mlgov.engines.pulumi_cli import EngineError
     from mlgov.export import ExportError
     from mlgov.gate import GateError
     from mlgov.policy_config import PolicyConfigError
@@ -367,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with signals_end_children(Supervisor()):
                 return args.func(args)
         except (UsageError, GateError, ProjectError, ProgramError, AnalyzerError, PolicyConfigError,
-                ExportError) as exc:
+                ExportError, EngineError) as exc:
             if getattr(args, "targets", None):
                 return _failed_report(args, str(exc))
             return _error(str(exc))
