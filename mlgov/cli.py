@@ -71,7 +71,7 @@ def _use_color(choice: str, output: str | None) -> bool:
 
 
 def _text_width(output: str | None) -> int:
-    if output is None and sys.stdout.isatty():
+    if output is None and (sys.stdout.isatty() or os.environ.get("COLUMNS")):
         return max(shutil.get_terminal_size((TEXT_WIDTH, 24)).columns, 60)
     return TEXT_WIDTH
 
