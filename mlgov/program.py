@@ -151,6 +151,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.secret_values: set[str] = set()
         self.stack_urn = self._urn(STACK_TYPE, f"{project}-{stack}")
         self._default_providers: dict[str, str] = {}
+        # (type, name) -> declaring line, from construction until the registration arrives
+        self.pending: dict[tuple[str, str], SourceLocation] = {}
 
     def _urn(self, qualified_type: str, name: str) -> str:
         return f"urn:pulumi:{self.stack}::{self.project}::{qualified_type}::{name}"
@@ -192,6 +194,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self._record(RecordedResource(urn=urn, type=STACK_TYPE, name=request.name, custom=False))
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
+        self.pending.pop((request.type, request.name), None)
         wire = json_format.MessageToDict(request.object)
         inputs = unwrap_wire(wire, self.secret_values)
         provider = request.provider or None
@@ -282,14 +285,15 @@ def run_program(
     settings.rpc_manager.clear()
     settings.outputs.clear()
     try:
-        with _offline_stack_references(collector.warnings):
+        with _offline_stack_references(collector.warnings), _pending_registrations(monitor):
             _sync_await(pulumi_mocks.run_pulumi_func(lambda: _resolve_into(body(), stack_outputs)))
     except ProgramError:
         raise
     except BaseException as exc:  # the program itself failed: report it, never pass silently
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        raise ProgramError(_describe(exc), _failure_location(exc)) from exc
+        location = _failure_location(exc)
+        raise ProgramError(_describe(exc) + _involved(monitor.pending, location), location) from exc
     finally:
         pulumi_settings.reset_options()
         _restore_event_loop(previous_loop)
@@ -302,6 +306,41 @@ def run_program(
         stack_record.outputs = exports
     return ProgramRun(project=project, stack=stack, preview=preview, resources=monitor.records, outputs=exports,
                       secret_values=monitor.secret_values, warnings=collector.warnings)
+
+
+@contextlib.contextmanager
+def _pending_registrations(monitor: RecordingMonitor) -> Iterator[None]:
+    """Remember where each resource was declared from its construction until its registration reaches the
+    monitor: when the program fails while the SDK resolves a resource's inputs, the error can name it."""
+    module = pulumi.resource
+    original = module.register_resource
+
+    def register(res: Any, ty: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        frame = sys._getframe(1)  # a walk up the frames: cheap, unlike a full stack extraction
+        while frame is not None and not _user_frame(frame.f_code.co_filename):
+            frame = frame.f_back
+        if frame is not None:
+            monitor.pending[(ty, name)] = SourceLocation(os.path.realpath(frame.f_code.co_filename), frame.f_lineno)
+        return original(res, ty, name, *args, **kwargs)
+
+    module.register_resource = register
+    try:
+        yield
+    finally:
+        module.register_resource = original
+
+
+def _involved(pending: dict[tuple[str, str], SourceLocation], failure: SourceLocation | None) -> str:
+    """The resource whose inputs the failing line was computing: one never registered, declared in the same
+    statement (the nearest declaration at or a few lines above the failing line)."""
+    if failure is None:
+        return ""
+    candidates = [(loc.line, ty, name) for (ty, name), loc in pending.items()
+                  if loc.file == failure.file and failure.line - 10 <= loc.line <= failure.line]
+    if not candidates:
+        return ""
+    _, ty, name = max(candidates)
+    return f" (while computing the inputs of {ty} {name!r})"
 
 
 @contextlib.contextmanager

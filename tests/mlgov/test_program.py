@@ -82,3 +82,19 @@ def test_a_failing_program_names_the_user_line(tmp_path):
     assert err.value.location is not None
     assert (Path(err.value.location.file).name, err.value.location.line) == ("__main__.py", 5)
     assert "KeyError" in err.value.message
+
+
+def test_a_failure_computing_a_resource_s_inputs_names_the_resource(tmp_path):
+    prog = tmp_path / "fails-in-input"
+    prog.mkdir()
+    (prog / "__main__.py").write_text(textwrap.dedent('''
+        import pulumi_aws as aws
+
+        bucket = aws.s3.Bucket("b")
+        aws.s3.BucketPolicy("p", bucket=bucket.id,
+                            policy=bucket.arn.apply(lambda arn: {}["missing-" + arn]))
+    '''))
+    with pytest.raises(ProgramError) as err:
+        run_program(lambda: run_main(prog, prog), project="p", preview=False)
+    assert err.value.location.line == 6
+    assert err.value.message.endswith("(while computing the inputs of aws:s3/bucketPolicy:BucketPolicy 'p')")
