@@ -27,7 +27,6 @@ from mlgov.reports._common import (
     BLOCKING,
     EXEMPTED_CAT,
     UNVERIFIABLE,
-    UNVERIFIABLE_LABEL,
     all_rule_ids,
     category,
     errors_of,
@@ -42,6 +41,7 @@ from mlgov.reports._common import (
     rule_meta,
     severity_of,
     title_of,
+    unverifiable_label,
     xml_text,
 )
 
@@ -66,7 +66,7 @@ def _details(report: Report, group: list[Violation]) -> str:
     title = title_of(report, first)
     lines = [title if title == first.policy else f"{title} [{first.policy}]"]
     for v in group:
-        label = UNVERIFIABLE_LABEL if v.unverifiable else v.enforcement
+        label = unverifiable_label(report) if v.unverifiable else v.enforcement
         lines.append(f"- {label} ({severity_of(report, v)}): {v.message}")
     lines.append(f"resource: {first.urn or resource_label(first)}")
     lines.append(f"seen in: {modes_label(first)}")
@@ -126,7 +126,7 @@ def document(report: Report) -> ET.Element:
                 _el(case, "failure", body, message=_first_line(blocking.message), type=blocking.enforcement)
             elif EXEMPTED_CAT in cats or UNVERIFIABLE in cats:
                 counts["skipped"] += 1
-                kind = "exempted" if EXEMPTED_CAT in cats else UNVERIFIABLE_LABEL
+                kind = "exempted" if EXEMPTED_CAT in cats else unverifiable_label(report)
                 skipped = next(v for v in group if category(v) in (EXEMPTED_CAT, UNVERIFIABLE))
                 _el(case, "skipped", message=f"{kind}: {_first_line(skipped.message)}")
                 _el(case, "system-out", body)

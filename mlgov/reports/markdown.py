@@ -17,7 +17,6 @@ from mlgov.reports._common import (
     EXEMPTED_CAT,
     OTHER,
     UNVERIFIABLE,
-    UNVERIFIABLE_LABEL,
     category,
     counts_phrase,
     errors_of,
@@ -28,9 +27,11 @@ from mlgov.reports._common import (
     modes_label,
     ordered,
     printable,
+    recheck_note,
     resource_label,
     rule_meta,
     severity_of,
+    unverifiable_label,
     verdict,
     warnings_of,
 )
@@ -101,7 +102,7 @@ def render(report: Report) -> str:
         about.append("modes: " + ", ".join(cell(mode_label(m)) for m in modes))
     if about:
         lines += [" · ".join(about), ""]
-    lines += [f"**{counts_phrase(summary)} — {verdict(summary, report)}**", ""]
+    lines += [f"**{counts_phrase(summary, unverifiable_label(report))} — {verdict(summary, report)}**", ""]
 
     resources = report.resources_evaluated or {}
     lines += ["| Mandatory | Advisory | Exempted | Cannot verify in preview | Resources evaluated |",
@@ -131,8 +132,9 @@ def render(report: Report) -> str:
             lines += _details(f"{label} ({len(by_cat[cat])})", _table(report, by_cat[cat], multi_mode))
     if by_cat.get(UNVERIFIABLE):
         notes = by_cat[UNVERIFIABLE]
-        lines += _details(f"{UNVERIFIABLE_LABEL.capitalize()} ({len(notes)})",
-                          ["Checked again on update.", "", *_table(report, notes, multi_mode, message=False)])
+        recheck = [f"{recheck_note(report).capitalize()}.", ""] if recheck_note(report) else []
+        lines += _details(f"{unverifiable_label(report).capitalize()} ({len(notes)})",
+                          [*recheck, *_table(report, notes, multi_mode, message=False)])
     warnings = warnings_of(report)
     if warnings:
         lines += _details(f"Warnings ({len(warnings)})", [f"- {cell(w)}" for w in warnings])

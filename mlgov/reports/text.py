@@ -13,7 +13,6 @@ import textwrap
 from mlgov.findings import ADVISORY, EXEMPTED, MANDATORY, REMEDIATE, Report, Violation
 from mlgov.reports._common import (
     UNVERIFIABLE,
-    UNVERIFIABLE_LABEL,
     category,
     counts_phrase,
     display_width,
@@ -24,8 +23,10 @@ from mlgov.reports._common import (
     modes_label,
     ordered,
     printable,
+    recheck_note,
     resource_label,
     severity_of,
+    unverifiable_label,
     verdict,
     warnings_of,
 )
@@ -126,7 +127,8 @@ def render(report: Report, *, color: bool = False, width: int = WIDTH) -> str:
     elif not report.errors:
         lines.append("  " + paint("no policy violations", "green"))
     if notes:
-        lines.append(f"  {len(notes)} {UNVERIFIABLE_LABEL} (checked again on update):")
+        recheck = f" ({recheck_note(report)})" if recheck_note(report) else ""
+        lines.append(f"  {len(notes)} {unverifiable_label(report)}{recheck}:")
         for v in notes:
             where = resource_label(v) + (f" ({v.type})" if v.type else "") + (f" {location(v)}" if location(v) else "")
             lines.extend(paint(line, "dim") for line in _wrap(f"    - {printable(v.policy)}: {where}", width))
@@ -139,7 +141,8 @@ def render(report: Report, *, color: bool = False, width: int = WIDTH) -> str:
                 lines.append(f"  - {wrapped[0]}")
                 lines.extend(f"    {line}" for line in wrapped[1:])
     result = verdict(summary, report)
-    lines += ["", f"{counts_phrase(summary)} — " + paint(result, "bold", "green" if summary["passed"] else "red")]
+    counts = counts_phrase(summary, unverifiable_label(report))
+    lines += ["", f"{counts} — " + paint(result, "bold", "green" if summary["passed"] else "red")]
     if findings or notes:
         example = (findings or notes)[0].policy
         lines += _wrap(f"`mlgov explain {printable(example)}` shows a rule's rationale, remediation and configuration.",
