@@ -241,6 +241,9 @@ def runs(projects) -> dict[str, Run]:
     bad_schema.write_text(json.dumps({"sagemaker-domain-iam-auth": {"allowedAuthModes": "IAM"}}))
     unknown_policy = root / "unknown-policy.json"
     unknown_policy.write_text(json.dumps({"no-such-rule": "mandatory"}))
+    bad_exemption = root / "bad-exemption.json"
+    bad_exemption.write_text(json.dumps({"sagemaker-domain-vpc-only": {"exemptions": [
+        {"resource": "studio", "reason": "legacy Studio domain, migrating", "expires": "2027-13-45"}]}}))
     unknown_param = root / "unknown-param.json"
     unknown_param.write_text(json.dumps({"sagemaker-domain-iam-auth": {"allowedAuthMode": ["IAM"]}}))
     no_stack_file = root / "no-stack-file"
@@ -314,6 +317,8 @@ def runs(projects) -> dict[str, Run]:
         "rules": lambda: _mlgov(work, "rules", "--format", "json"),
         "other-pack-rules": lambda: _mlgov(work, "rules", "--policy-pack", str(other_pack), "--format", "json"),
         "other-pack-explain": lambda: _mlgov(work, "explain", "stack-size", "--policy-pack", str(other_pack)),
+        "bad-exemption": lambda: _mlgov(work, "check", p["domain-public"], *upd, "--policy-config",
+                                        str(bad_exemption)),
         "unknown-param": lambda: _mlgov(work, "check", p["compliant"], *upd, "--policy-config", str(unknown_param)),
         "several-reports": lambda: _mlgov(work, "check", p["secret"], *upd, "--format", "json", "-o",
                                           str(out / "m.json"), "--format", "sarif", "-o", str(out / "m.sarif"),
@@ -549,6 +554,7 @@ def test_audit_reports_speak_of_state(runs):
     ("audit-missing", "cannot read state file"),
     ("explain-unknown", "did you mean sagemaker-domain-vpc-only"),
     ("unknown-param", "did you mean 'allowedAuthModes'"),
+    ("bad-exemption", "sagemaker-domain-vpc-only.exemptions.0.expires: '2027-13-45'"),
 ])
 def test_undecidable_inputs_exit_2_with_one_line(runs, case, needle):
     run = runs[case]
