@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from mlgov.gate import GateError, GateOptions
@@ -16,11 +18,15 @@ def test_both_modes_run_side_by_side_and_come_back_in_order(write_project, tiny_
     phases = []
     options = GateOptions(pack=local_pack(tiny_pack), timeout=120)
     results = run_in_workers([ProgramSource(project, "preview"), ProgramSource(project, "update")], options,
-                             lambda mode, phase, **counts: phases.append((mode, phase)))
+                             lambda mode, phase, **counts: phases.append((mode, phase, time.monotonic())))
     assert [r.mode for r in results] == ["preview", "update"]
     assert all([v.name for v in r.violations] == ["raw"] for r in results)
     for mode in ("preview", "update"):
-        assert [p for m, p in phases if m == mode] == ["running the program", "evaluating the policy pack", "done"]
+        assert [p for m, p, _ in phases if m == mode] == ["running the program", "evaluating the policy pack", "done"]
+    # side by side: each mode started its program before the other finished
+    start = {m: t for m, p, t in phases if p == "running the program"}
+    done = {m: t for m, p, t in phases if p == "done"}
+    assert start["preview"] < done["update"] and start["update"] < done["preview"]
 
 
 def test_the_deadline_ends_the_workers_and_names_each_phase(write_project, tiny_pack):
