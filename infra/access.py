@@ -209,6 +209,14 @@ def job_statements(ctx: DeployContext, team: str, role_arn: pulumi.Input[str],
     ]
     statements += [
         {
+            # Jobs created with tags (the SageMaker Python SDK tags what it creates) need AddTags on create.
+            "Sid": "JobsTagOnCreate",
+            "Effect": "Allow",
+            "Action": "sagemaker:AddTags",
+            "Resource": [ctx.arn("sagemaker", f"{kind}/{team}-*") for kind in JOB_KINDS],
+            "Condition": {"Null": {"sagemaker:TaggingAction": "false"}},
+        },
+        {
             "Sid": "PassOwnRoleToSageMaker",
             "Effect": "Allow",
             "Action": "iam:PassRole",

@@ -40,8 +40,11 @@ def job(stack: Stack, kind: str, name: str) -> str:
 ])
 def test_a_compliant_job_of_the_team_is_allowed(stack: Stack, action: str, kind: str) -> None:
     assert stack.as_team(TEAM, action, job(stack, kind, "data-science-churn-1"), compliant(stack)).allowed
+    tagging = {"sagemaker:TaggingAction": action.split(":", 1)[1]}
+    assert stack.as_team(TEAM, "sagemaker:AddTags", job(stack, kind, "data-science-churn-1"), tagging).allowed
     # named after another team: not its job
     assert not stack.as_team(TEAM, action, job(stack, kind, "data-engineering-x"), compliant(stack)).allowed
+    assert not stack.as_team(TEAM, "sagemaker:AddTags", job(stack, kind, "data-engineering-x"), tagging).allowed
 
 
 @pytest.mark.parametrize("missing", sorted(GUARDRAIL_ACTIONS))
