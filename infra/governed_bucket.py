@@ -2,7 +2,7 @@
 
 Public access fully blocked, ACLs disabled, SSE-KMS with a customer-managed key and S3 Bucket Keys, versioning,
 noncurrent-version retention, optional Object Lock, and a bucket policy that denies plaintext transport, uploads
-asking for any encryption but SSE-KMS with the bucket's key, destroying object versions, and any access from outside
+asking for any encryption but SSE-KMS with the bucket's key, deleting objects or versions, and any access from outside
 the S3 gateway endpoint except by the named administrative roles. Everything is protected and never force-destroyed.
 """
 
@@ -190,12 +190,13 @@ def bucket_policy_document(bucket_arn: pulumi.Input[str], args: GovernedBucketAr
         },
         *encryption_statements(objects, args.kms_key_arn, service_exempt),
         {
-            # Versions are the dataset's history: nobody destroys one while this policy stands (lifecycle
-            # expiry of noncurrent versions is done by S3 itself, not by a request this policy sees).
-            "Sid": "DenyDestroyingObjectVersions",
+            # Objects and their versions are the dataset's history: nobody deletes one while this policy stands,
+            # administrators included (retiring a dataset replaces the policy first). Lifecycle expiry of
+            # noncurrent versions is done by S3 itself, not by a request this policy sees.
+            "Sid": "DenyDeletingObjects",
             "Effect": "Deny",
             "Principal": "*",
-            "Action": ["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"],
+            "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"],
             "Resource": objects,
         },
     ]

@@ -99,10 +99,10 @@ def test_admin_roles_are_exempt_only_from_the_endpoint_restriction(stack: Stack)
     assert not stack.s3(other_admin, "s3:GetObject", objects, off_endpoint, identity=[ADMIN_IDENTITY]).allowed
 
 
-def test_nobody_destroys_an_object_version(stack: Stack) -> None:
+def test_nobody_deletes_an_object_or_a_version(stack: Stack) -> None:
     for suffix in [DATASET, "training-ledger", stack.audit_suffix]:
         objects = f"{stack.bucket_arn(suffix)}/a"
-        for action in ("s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"):
+        for action in ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"):
             decision = stack.s3(ADMIN, action, objects, stack.through_endpoint(), identity=[ADMIN_IDENTITY])
             assert not decision.allowed and decision.reason == "explicit deny", (suffix, action)
 

@@ -137,3 +137,11 @@ def test_no_key_policy_names_a_wildcard_principal(any_run: ProgramRun) -> None:
 def test_management_actions_hold_no_use() -> None:
     """The list the root and admin statements share: no cryptographic operation, no grant creation."""
     assert not {a for a in MANAGEMENT_ACTIONS if a in USE_ACTIONS or "Crypt" in a or "GenerateDataKey" in a}
+
+
+def test_keys_wait_for_the_roles_their_policies_name(any_run: ProgramRun, settings: StackSettings) -> None:
+    """KMS refuses a key policy naming a principal that does not exist yet: every key depends on every team role."""
+    stack = Stack(any_run, settings)
+    roles = {stack.team_role(t.name).urn for t in settings.catalog.teams}
+    for key in any_run.by_type(KMS_KEY):
+        assert roles <= set(key.dependencies), key.urn
