@@ -156,92 +156,48 @@ class Network(pulumi.ComponentResource):
         S3 through the gateway, nothing else; no group admits another team's. SageMaker adds its own NFS groups
         for the home EFS. Rules are separate vpc.SecurityGroup{Ingress,Egress}Rule resources, nothing inline.
         """
-        child = pulumi.ResourceOptions(parent=self)
-        self.endpoint_security_group = aws.ec2.SecurityGroup(
-            f"{name}-endpoints",
-            vpc_id=self.vpc.id,
-            description="Interface VPC endpoints: HTTPS from the Studio domain and team security groups only",
-            tags=with_name(tags, f"{name}-endpoints"),
-            opts=child,
-        )
-        endpoints_sg_id = self.endpoint_security_group.id
-        self.domain_security_group = aws.ec2.SecurityGroup(
-            f"{name}-studio-domain",
-            vpc_id=self.vpc.id,
-            description="Studio domain-level apps: no ingress, HTTPS to the interface endpoints only",
-            tags=with_name(tags, f"{name}-studio-domain"),
-            opts=child,
-        )
-        self._https_to_endpoints(f"{name}-studio-domain", self.domain_security_group, tags)
+        self.endpoint_security_group = self._group(
+            f"{name}-endpoints", "Interface VPC endpoints: HTTPS from the Studio domain and team security groups only",
+            tags)
+        self.domain_security_group = self._group(
+            f"{name}-studio-domain", "Studio domain-level apps: no ingress, HTTPS to the interface endpoints only",
+            tags)
+        sources = {"studio-domain": self.domain_security_group}
 
         self.team_security_groups = {}
         for team in args.team_names:
             group_name = f"{name}-team-{team}"
-            group = aws.ec2.SecurityGroup(
-                group_name,
-                vpc_id=self.vpc.id,
-                description=f"Studio apps and jobs of team {team}: traffic within the team, HTTPS to endpoints and S3",
-                tags=with_name({**tags, "team": team}, group_name),
-                opts=child,
-            )
-            aws.vpc.SecurityGroupIngressRule(
-                f"{group_name}-from-self",
-                security_group_id=group.id,
-                description=f"Apps and jobs of team {team} among themselves",
-                ip_protocol="-1",
-                referenced_security_group_id=group.id,
-                tags=tags,
-                opts=child,
-            )
-            aws.vpc.SecurityGroupEgressRule(
-                f"{group_name}-to-self",
-                security_group_id=group.id,
-                description=f"Apps and jobs of team {team} among themselves",
-                ip_protocol="-1",
-                referenced_security_group_id=group.id,
-                tags=tags,
-                opts=child,
-            )
-            self._https_to_endpoints(group_name, group, tags)
-            aws.vpc.SecurityGroupEgressRule(
-                f"{group_name}-https-to-s3",
-                security_group_id=group.id,
-                description="HTTPS to S3 through the gateway endpoint",
-                ip_protocol="tcp",
-                from_port=HTTPS,
-                to_port=HTTPS,
-                prefix_list_id=self.s3_endpoint.prefix_list_id,
-                tags=tags,
-                opts=child,
-            )
+            group = self._group(group_name, f"Studio apps and jobs of team {team}: traffic within the team, HTTPS to "
+                                "endpoints and S3", {**tags, "team": team})
+            among = f"Apps and jobs of team {team} among themselves"
+            self._rule(aws.vpc.SecurityGroupIngressRule, f"{group_name}-from-self", group, among, tags,
+                       referenced_security_group_id=group.id)
+            self._rule(aws.vpc.SecurityGroupEgressRule, f"{group_name}-to-self", group, among, tags,
+                       referenced_security_group_id=group.id)
+            self._rule(aws.vpc.SecurityGroupEgressRule, f"{group_name}-https-to-s3", group,
+                       "HTTPS to S3 through the gateway endpoint", tags, port=HTTPS,
+                       prefix_list_id=self.s3_endpoint.prefix_list_id)
             self.team_security_groups[team] = group
+            sources[f"team-{team}"] = group
 
-        for source_name, source in [("studio-domain", self.domain_security_group),
-                                    *((f"team-{t}", g) for t, g in self.team_security_groups.items())]:
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-endpoints-https-from-{source_name}",
-                security_group_id=endpoints_sg_id,
-                description=f"HTTPS from {source_name}",
-                ip_protocol="tcp",
-                from_port=HTTPS,
-                to_port=HTTPS,
-                referenced_security_group_id=source.id,
-                tags=tags,
-                opts=child,
-            )
+        for source_name, source in sources.items():
+            self._rule(aws.vpc.SecurityGroupEgressRule, f"{name}-{source_name}-https-to-endpoints", source,
+                       "HTTPS to the interface endpoints", tags, port=HTTPS,
+                       referenced_security_group_id=self.endpoint_security_group.id)
+            self._rule(aws.vpc.SecurityGroupIngressRule, f"{name}-endpoints-https-from-{source_name}",
+                       self.endpoint_security_group, f"HTTPS from {source_name}", tags, port=HTTPS,
+                       referenced_security_group_id=source.id)
 
-    def _https_to_endpoints(self, rule_name: str, group: aws.ec2.SecurityGroup, tags: dict[str, str]) -> None:
-        aws.vpc.SecurityGroupEgressRule(
-            f"{rule_name}-https-to-endpoints",
-            security_group_id=group.id,
-            description="HTTPS to the interface endpoints",
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            referenced_security_group_id=self.endpoint_security_group.id,
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+    def _group(self, name: str, description: str, tags: dict[str, str]) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(name, vpc_id=self.vpc.id, description=description, tags=with_name(tags, name),
+                                     opts=pulumi.ResourceOptions(parent=self))
+
+    def _rule(self, rule_type: type, name: str, group: aws.ec2.SecurityGroup, description: str,
+              tags: dict[str, str], *, port: int | None = None, **peer: Any) -> None:
+        """One ingress or egress rule: all traffic, or TCP to one port, from/to one peer (group or prefix list)."""
+        ports = {"ip_protocol": "tcp", "from_port": port, "to_port": port} if port else {"ip_protocol": "-1"}
+        rule_type(name, security_group_id=group.id, description=description, **ports, **peer, tags=tags,
+                  opts=pulumi.ResourceOptions(parent=self))
 
     def _flow_logs(self, name: str, args: NetworkArgs, tags: dict[str, str]) -> None:
         ctx = args.ctx
