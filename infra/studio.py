@@ -8,8 +8,9 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from ml_dataset_governance.infra.access import guardrail_statements
 from ml_dataset_governance.infra.catalog import Catalog
-from ml_dataset_governance.infra.context import DeployContext, service_trust_policy
+from ml_dataset_governance.infra.context import DeployContext, policy_document, service_trust_policy
 from ml_dataset_governance.infra.tags import TAG_PERSON
 
 # Notebook sharing would copy notebook outputs (which may hold dataset rows) to a shared location: off.
@@ -47,6 +48,13 @@ class StudioDomain(pulumi.ComponentResource):
             assume_role_policy=service_trust_policy("sagemaker.amazonaws.com", args.ctx.account_id,
                                                     actions=("sts:AssumeRole", "sts:SetSourceIdentity")),
             tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # No grants, but the same guardrails as every execution role: whatever is attached to it later.
+        aws.iam.RolePolicy(
+            f"{name}-default-guardrails",
+            role=self.default_role.id,
+            policy=policy_document(*guardrail_statements(list(args.subnet_ids), [args.security_group_id])),
             opts=pulumi.ResourceOptions(parent=self),
         )
         security_groups = [args.security_group_id]

@@ -148,11 +148,12 @@ def test_dataset_key_grants_only_through_s3(update_run: ProgramRun, settings: St
                     assert stmt["Condition"] == {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
 
 
-def test_domain_default_role_has_no_grants(any_run: ProgramRun) -> None:
-    domain = one(any_run.by_type(DOMAIN), "domain")
-    (default,) = [r for r in any_run.by_type(ROLE) if depends_on(domain, "defaultUserSettings", r)]
-    assert not dependents(any_run, ROLE_POLICY, "role", default)
-    assert not any_run.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+def test_domain_default_role_has_no_grants_only_guardrails(update_run: ProgramRun) -> None:
+    domain = one(update_run.by_type(DOMAIN), "domain")
+    (default,) = [r for r in update_run.by_type(ROLE) if depends_on(domain, "defaultUserSettings", r)]
+    (guardrails,) = dependents(update_run, ROLE_POLICY, "role", default)
+    assert {s["Effect"] for s in statements(guardrails.inputs["policy"])} == {"Deny"}
+    assert not update_run.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     assert not default.inputs.get("managedPolicyArns") and not default.inputs.get("inlinePolicies")
 
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from infra_requests import ACCOUNT, REGION, Stack
+from infra_stack_helpers import DOMAIN, ROLE, SECURITY_GROUP, depends_on, one
 from ml_dataset_governance.infra.access import BOOLEAN_GUARDRAIL_KEYS, GUARDRAIL_ACTIONS
 from ml_dataset_governance.infra.catalog import StackSettings
+from ml_dataset_governance.policies.access import Request, evaluate
 
 TEAM = "data-science"  # runsJobs: true
 
@@ -82,19 +84,24 @@ def test_teams_that_do_not_run_jobs_cannot(stack: Stack, settings: StackSettings
 def test_guardrails_hold_on_every_execution_role_even_for_ungranted_actions(stack: Stack,
                                                                             settings: StackSettings) -> None:
     """Should a later grant (or a managed policy) allow them, the denials still apply: evaluated with an
-    allow-everything policy added next to the role's own."""
+    allow-everything policy added next to each role's own (the domain's default role included)."""
     everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-    from ml_dataset_governance.policies.access import Request, evaluate
-
-    for team in settings.catalog.teams:
-        role = stack.team_role(team.name)
+    domain = one(stack.run.by_type(DOMAIN), "domain")
+    default = one([r for r in stack.run.by_type(ROLE) if depends_on(domain, "defaultUserSettings", r)], "default")
+    domain_sg = one([g for g in stack.run.by_type(SECURITY_GROUP) if g.name.endswith("studio-domain")], "domain SG")
+    cases = [(t.name, stack.team_role(t.name), compliant(stack, t.name)) for t in settings.catalog.teams]
+    cases.append(("domain default", default, {**compliant(stack),
+                                              "sagemaker:VpcSecurityGroupIds": [domain_sg.outputs["id"]]}))
+    for name, role, full in cases:
+        policies = [*stack.policies_of(role), everything]
+        assert evaluate(Request(principal=role.outputs["arn"], action="sagemaker:CreateTrainingJob", resource="*",
+                                context=full), identity_policies=policies).allowed, f"{name}: compliant is allowed"
         for key, actions in GUARDRAIL_ACTIONS.items():
-            context = {k: v for k, v in compliant(stack, team.name).items() if k != key}
+            context = {k: v for k, v in full.items() if k != key}
             for action in actions:
                 decision = evaluate(Request(principal=role.outputs["arn"], action=action, resource="*",
-                                            context=context),
-                                    identity_policies=[*stack.policies_of(role), everything])
-                assert not decision.allowed, (team.name, action, key)
+                                            context=context), identity_policies=policies)
+                assert not decision.allowed, (name, action, key)
 
 
 def test_each_guardrail_key_is_one_the_action_carries() -> None:
