@@ -1,8 +1,6 @@
-"""Entry point of the policy pack: `pulumi preview --policy-pack .` runs this file.
+"""Entry point for `pulumi preview --policy-pack .` from the repository root: runs the pack directory."""
 
-It only builds the pack; the rules live in `policies/` and stay importable without a server.
-"""
+import runpy
+from pathlib import Path
 
-from ml_dataset_governance.policies.pack import serve
-
-serve()
+runpy.run_path(str(Path(__file__).resolve().parent / "policies"), run_name="__main__")

@@ -210,13 +210,16 @@ def _diagnostic(d: Any, default_urn: str, phase: str) -> Diagnostic:
 class InProcessAnalyzer(Analyzer):
     """The SDK servicer called directly with the engine's request messages (no server, no process)."""
 
-    def __init__(self, policies: list[Any], name: str = "pack", version: str = "0.0.1",
-                 initial_config: dict[str, Any] | None = None):
+    def __init__(self, policies: list[Any] | None = None, name: str = "pack", version: str = "0.0.1",
+                 initial_config: dict[str, Any] | None = None, *, servicer: Any = None):
+        """Either SDK `policies` (served by the SDK's servicer) or a pack's own `servicer` object."""
         super().__init__()
-        from pulumi_policy import EnforcementLevel
-        from pulumi_policy.policy import _PolicyAnalyzerServicer
+        if servicer is None:
+            from pulumi_policy import EnforcementLevel
+            from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-        self._servicer = _PolicyAnalyzerServicer(name, version, policies, EnforcementLevel.ADVISORY, initial_config)
+            servicer = _PolicyAnalyzerServicer(name, version, policies, EnforcementLevel.ADVISORY, initial_config)
+        self._servicer = servicer
 
     def _call(self, method: str, request: Any) -> Any:
         try:

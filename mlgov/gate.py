@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ml_dataset_governance.policies.exemptions import EXEMPTION_REPORTERS, parse_exempted_message
-
+from mlgov.diagnostics import exemption
 from mlgov.engine import Analyzer, AnalyzerError, AnalyzerInfo, Diagnostic, PackProcess
 from mlgov.findings import EXEMPTED, Report, Violation
 from mlgov.policy_config import PolicyConfigError, reconcile
@@ -146,10 +145,8 @@ def to_violations(diagnostics: Iterable[Diagnostic], *, mode: str, info: Analyze
     for d in diagnostics:
         policy, enforcement, message = d.policy, d.enforcement, d.message
         severity = d.severity or (policies[policy].severity if policy in policies else "")
-        exempted = parse_exempted_message(message) if policy in EXEMPTION_REPORTERS else None
-        if exempted:
-            policy, enforcement, message = exempted[0], EXEMPTED, exempted[1]
-            severity = policies[policy].severity if policy in policies else severity
+        if exemption(message, enforcement) is not None:
+            enforcement = EXEMPTED
         urn = d.urn or stack_urn
         type_, name = parse_urn(urn)
         meta = policies.get(policy)
@@ -356,18 +353,9 @@ def _analyze_mode(pack: PackProcess, resources: list[RecordedResource], *, mode:
                        {f"{mode}.policy": time.perf_counter() - started})
 
 
-def _reporter_warnings(reconciled: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Exemption reporters above advisory would make the real engine fail on every exempted finding."""
-    return [f"{name} is configured {entry.get('enforcementLevel')}: under the Pulumi engine every exempted finding "
-            "would then block; keep it advisory (see examples/policy-config.strict.json)"
-            for name, entry in reconciled.items()
-            if name in EXEMPTION_REPORTERS and entry.get("enforcementLevel") in ("mandatory", "remediate")]
-
-
 def _build_report(results: list[_ModeResult], *, project: str, stack: str, options: GateOptions, source: str,
                   timings: dict[str, float], warnings: list[str]) -> Report:
     info = results[0].info
-    warnings = warnings + _reporter_warnings(results[0].reconciled)
     report = Report(
         project=project,
         stack=stack,

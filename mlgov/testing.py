@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ml_dataset_governance.policies.exemptions import EXEMPTION_REPORTERS
 from ml_dataset_governance.policies.values import UNKNOWN
 
+from mlgov.diagnostics import exemption
 from mlgov.engine import Analyzer, Diagnostic, InProcessAnalyzer
 from mlgov.gate import engine_evaluate  # the gate's engine order: one implementation serves both
 from mlgov.program import RecordedResource, run_program
@@ -56,8 +56,9 @@ class EvaluationResult:
         return [d for d in self.diagnostics if d.policy == policy]
 
     def flagged(self, policy: str) -> set[str]:
-        """Names of resources with a blocking-or-advisory finding (not preview notes) for `policy`."""
-        return {self._name(d) for d in self.for_policy(policy) if not d.unverifiable}
+        """Names of resources with a blocking-or-advisory finding (not preview notes, not exempted) for `policy`."""
+        return {self._name(d) for d in self.for_policy(policy)
+                if not d.unverifiable and exemption(d.message, d.enforcement) is None}
 
     def unverifiable(self, policy: str) -> set[str]:
         return {self._name(d) for d in self.for_policy(policy) if d.unverifiable}
@@ -66,7 +67,7 @@ class EvaluationResult:
         return [d for d in self.diagnostics if d.enforcement in ("mandatory", "remediate")]
 
     def exempted(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.policy in EXEMPTION_REPORTERS]
+        return [d for d in self.diagnostics if exemption(d.message, d.enforcement) is not None]
 
     def messages(self, policy: str) -> list[str]:
         return [d.message for d in self.for_policy(policy)]
@@ -79,9 +80,9 @@ def default_analyzer() -> InProcessAnalyzer:
     """This project's pack, in process (cached: building the policies once is enough)."""
     global _DEFAULT_ANALYZER
     if _DEFAULT_ANALYZER is None:
-        from ml_dataset_governance.policies.pack import PACK_NAME, pack_policies
+        from ml_dataset_governance.policies.pack import pack_servicer
 
-        _DEFAULT_ANALYZER = InProcessAnalyzer(pack_policies(), name=PACK_NAME)
+        _DEFAULT_ANALYZER = InProcessAnalyzer(servicer=pack_servicer())
     return _DEFAULT_ANALYZER
 
 

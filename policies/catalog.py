@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from types import ModuleType
+
 from ml_dataset_governance.policies.model import Rule
 from ml_dataset_governance.policies.rules import cloudtrail, iam, kms, network, s3, sagemaker, tagging
 
 _MODULES = (sagemaker, s3, kms, iam, network, cloudtrail, tagging)
 
 
-def all_rules() -> tuple[Rule, ...]:
+def collect(modules: Iterable[ModuleType]) -> tuple[Rule, ...]:
+    """The rules of `modules` in order; a duplicate id (a rename or a copy-paste) is an error."""
     rules: list[Rule] = []
     seen: set[str] = set()
-    for module in _MODULES:
+    for module in modules:
         for rule in module.RULES:
             if rule.id in seen:
                 raise ValueError(f"duplicate rule id {rule.id!r} in {module.__name__}")
@@ -20,8 +24,15 @@ def all_rules() -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+_ALL = collect(_MODULES)
+
+
+def all_rules() -> tuple[Rule, ...]:
+    return _ALL
+
+
 def rule_by_id(rule_id: str) -> Rule:
-    for rule in all_rules():
+    for rule in _ALL:
         if rule.id == rule_id:
             return rule
     raise KeyError(rule_id)

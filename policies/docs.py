@@ -1,4 +1,4 @@
-"""Generates docs/rules.md from the registry: `python -m policies.docs > docs/rules.md`.
+"""Generates docs/rules.md from the registry: `python -m ml_dataset_governance.policies.docs > docs/rules.md`.
 
 A test fails when the committed file is stale, so the reference never drifts from the code.
 """
@@ -32,7 +32,8 @@ def render(rules: Iterable[Rule]) -> str:
     out = [
         "# Rule reference",
         "",
-        "Generated from `policies/` by `python -m policies.docs > docs/rules.md`; do not edit by hand.",
+        "Generated from `policies/` by `python -m ml_dataset_governance.policies.docs > docs/rules.md`; do not edit "
+        "by hand.",
         "",
         f"{len(rules)} rules: {sum(r.enforcement == 'mandatory' for r in rules)} mandatory and "
         f"{sum(r.enforcement == 'advisory' for r in rules)} advisory by default.",
@@ -78,9 +79,11 @@ def render(rules: Iterable[Rule]) -> str:
         "",
         "Every rule takes an `exemptions` list in its configuration: `resource` (an exact URN, or a glob",
         "matched against the URN or the logical name), `reason` (at least 10 characters), optional `expires`",
-        "(YYYY-MM-DD, UTC) and `approvedBy`. An exempted finding is still reported, as advisory, by",
-        "`pack-exemptions-reported` (resource rules) or `pack-stack-exemptions-reported` (stack rules) with the",
-        "reason; an expired exemption stops exempting and the finding says so.",
+        "(YYYY-MM-DD, UTC) and `approvedBy`. An exempted finding is still reported, under the exempted rule's",
+        "own name at advisory, its message ending `exempted: <reason> (expires YYYY-MM-DD)` or `(no expiry)`;",
+        "an expired exemption stops exempting and the finding says so. `pack-stack-exemptions-reported`",
+        "(advisory) reports exemption hygiene once per stack: exemptions that have expired and ones that match",
+        "no resource. `pack-exemptions-reported` reports nothing; it stays declared because configs name it.",
         "",
     ]
     return "\n".join(out)

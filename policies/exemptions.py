@@ -5,8 +5,14 @@ Configured per rule, next to its enforcement level:
     {"s3-bucket-kms-encrypted": {"exemptions": [
         {"resource": "access-logs*", "reason": "S3 server access logs only support SSE-S3", "expires": "2027-06-30"}]}}
 
-`resource` is an exact URN, or a glob matched against the URN or the logical name. An
-exempted finding is still reported (as exempted); an expired exemption stops exempting.
+`resource` is an exact URN, or a glob matched against the URN or the logical name. The schema
+below decides what is valid (jsonschema, in `policies.config`); `parse_exemptions` only converts.
+
+On the wire an exempted finding keeps the exempted rule's own policyName, goes out at ADVISORY,
+and its message's last line is `exempted: <reason> (expires YYYY-MM-DD)` or `(no expiry)`: the
+engine's diagnostics carry only policyName, enforcementLevel, message and urn, so that line is
+the one place a gate can read it from (mlgov.diagnostics decodes it). An expired exemption stops
+exempting; the finding says when it expired.
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+DATE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 EXEMPTIONS_SCHEMA: dict[str, Any] = {
     "type": "array",
@@ -26,8 +33,9 @@ EXEMPTIONS_SCHEMA: dict[str, Any] = {
         "type": "object",
         "properties": {
             "resource": {"type": "string", "minLength": 1, "description": "URN, or glob on URN or logical name"},
-            "reason": {"type": "string", "minLength": 10, "description": "Why the exemption is acceptable"},
-            "expires": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "YYYY-MM-DD, UTC"},
+            "reason": {"type": "string", "pattern": r"^\s*\S[\s\S]{8,}\S\s*$",
+                       "description": "Why the exemption is acceptable (at least 10 characters)"},
+            "expires": {"type": "string", "pattern": DATE_PATTERN, "description": "YYYY-MM-DD, UTC"},
             "approvedBy": {"type": "string"},
         },
         "required": ["resource", "reason"],
@@ -36,23 +44,14 @@ EXEMPTIONS_SCHEMA: dict[str, Any] = {
     "default": [],
 }
 
-
-# The two advisory policies that report exempted findings, and their message format. mlgov parses it
-# back (`parse_exempted_message`) to report the finding under the exempted rule's id.
+# Kept in GetAnalyzerInfo because users' configs name them (an unknown policy name is an error).
+# pack-stack-exemptions-reported reports exemption hygiene once per AnalyzeStack: configured
+# exemptions that have expired, and ones that match no resource of the stack. Exempted findings
+# themselves are reported under the exempted rule, so pack-exemptions-reported reports nothing.
 EXEMPTIONS_POLICY = "pack-exemptions-reported"
 STACK_EXEMPTIONS_POLICY = "pack-stack-exemptions-reported"
 EXEMPTION_REPORTERS = (EXEMPTIONS_POLICY, STACK_EXEMPTIONS_POLICY)
-_EXEMPTED_MESSAGE = re.compile(r"^EXEMPTED \[(?P<rule>[^\]]+)\] (?P<rest>.*)$", re.DOTALL)
-
-
-def exempted_message(rule_id: str, finding: str, exemption: Exemption) -> str:
-    return f"EXEMPTED [{rule_id}] {finding} ({exemption.describe()})"
-
-
-def parse_exempted_message(message: str) -> tuple[str, str] | None:
-    """(rule id, the finding with its exemption) from a reporter's message, or None."""
-    match = _EXEMPTED_MESSAGE.match(message)
-    return (match["rule"], match["rest"]) if match else None
+EXEMPTED_PREFIX = "exempted: "
 
 
 class ExemptionError(ValueError):
@@ -73,38 +72,24 @@ class Exemption:
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and today > self.expires
 
-    def describe(self) -> str:
-        until = f"; expires {self.expires.isoformat()}" if self.expires else ""
-        return f"reason: {self.reason}{until}"
+
+def exempted_line(exemption: Exemption) -> str:
+    """The last line of an exempted finding's message."""
+    until = f"expires {exemption.expires.isoformat()}" if exemption.expires else "no expiry"
+    reason = " ".join(exemption.reason.split())  # one line, whatever the config held
+    return f"{EXEMPTED_PREFIX}{reason} ({until})"
 
 
-def parse_exemptions(raw: Any) -> tuple[Exemption, ...]:
-    """Read the `exemptions` config value; raises ExemptionError naming the bad entry."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, (list, tuple)):
-        raise ExemptionError("exemptions must be a list")
+def parse_exemptions(raw: Iterable[Mapping[str, Any]]) -> tuple[Exemption, ...]:
+    """Convert schema-valid `exemptions` entries; raises ExemptionError for a date that does not exist."""
     out = []
     for i, entry in enumerate(raw):
-        if not isinstance(entry, Mapping):
-            raise ExemptionError(f"exemptions[{i}] must be an object")
-        resource, reason, expires = entry.get("resource"), entry.get("reason"), entry.get("expires")
-        if not isinstance(resource, str) or not resource:
-            raise ExemptionError(f"exemptions[{i}].resource must be a non-empty string")
-        if not isinstance(reason, str) or len(reason.strip()) < 10:
-            raise ExemptionError(f"exemptions[{i}] ({resource}) needs a reason of at least 10 characters")
-        date = None
-        if expires is not None:
-            try:
-                date = dt.date.fromisoformat(expires) if isinstance(expires, str) else None
-            except ValueError:
-                date = None
-            if date is None:
-                raise ExemptionError(f"exemptions[{i}] ({resource}) expires must be a YYYY-MM-DD date")
-        unknown_keys = set(entry) - {"resource", "reason", "expires", "approvedBy"}
-        if unknown_keys:
-            raise ExemptionError(f"exemptions[{i}] ({resource}) has unknown keys: {', '.join(sorted(unknown_keys))}")
-        out.append(Exemption(resource, reason.strip(), date))
+        expires = entry.get("expires")
+        try:
+            date = dt.date.fromisoformat(expires) if expires is not None else None
+        except ValueError:
+            raise ExemptionError(f"exemptions[{i}] ({entry['resource']}) expires {expires!r} is not a date") from None
+        out.append(Exemption(entry["resource"], entry["reason"].strip(), date))
     return tuple(out)
 
 
@@ -124,3 +109,23 @@ def find(exemptions: Iterable[Exemption], urn: str, name: str) -> Exemption | No
         if exemption.matches(urn, name):
             return exemption
     return None
+
+
+def hygiene(rule_id: str, exemptions: Iterable[Exemption], urns_and_names: Iterable[tuple[str, str]],
+            on: dt.date) -> list[str]:
+    """Messages for `rule_id`'s exemptions that have expired or match no resource of the stack."""
+    exemptions = list(exemptions)
+    unmatched = set(range(len(exemptions)))
+    for urn, name in urns_and_names:
+        if not unmatched:
+            break
+        unmatched -= {i for i in unmatched if exemptions[i].matches(urn, name)}
+    out = []
+    for i, exemption in enumerate(exemptions):
+        if exemption.expired(on):
+            out.append(f"{rule_id}: the exemption for '{exemption.resource}' expired on "
+                       f"{exemption.expires.isoformat()}; expected it renewed with a new date or removed.")
+        elif i in unmatched:
+            out.append(f"{rule_id}: the exemption for '{exemption.resource}' matches no resource of this stack; "
+                       "expected it removed or its pattern corrected.")
+    return out

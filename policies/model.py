@@ -2,17 +2,20 @@
 
 A rule is data (id, metadata, config schema) plus one or more pure check functions.
 Resource checks get one `Resource` and yield messages; stack checks get a `Stack` and
-yield `Finding`s naming the offending resource. Checks never touch the SDK: the adapter
-(`policies.adapter`) does the conversion, unknown-value discipline and exemptions.
+yield `Finding`s naming the offending resource. Either kind yields `Unverifiable(path)` for a
+value unknown until the update. Checks never touch the SDK: the adapter (`policies.adapter`)
+and the servicer (`policies.server`) do the conversion, unknown-value discipline and exemptions.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from ml_dataset_governance.policies.values import get, is_unknown
+from ml_dataset_governance.policies.values import Unverifiable, as_bool, get, is_unknown
 
 SEVERITIES = ("low", "medium", "high", "critical")
 ENFORCEMENTS = ("advisory", "mandatory", "remediate", "disabled")
@@ -26,6 +29,9 @@ class Framework:
 
     def __str__(self) -> str:
         return f"{self.name} {self.version} {self.control}"
+
+
+IDENTIFIER_KEYS = ("id", "bucket", "arn", "name", "keyId", "domainId")
 
 
 @dataclass(frozen=True)
@@ -49,14 +55,24 @@ class Resource:
     def label(self) -> str:
         return f"{short_type(self.type)} '{self.name}'"
 
-    def identifiers(self) -> set[str]:
+    def identifiers(self) -> frozenset[str]:
         """Known names by which other resources may refer to this one (id, name, ARN...)."""
-        found = set()
-        for key in ("id", "bucket", "arn", "name", "keyId", "domainId"):
-            value = self.props.get(key) if isinstance(self.props, Mapping) else None
-            if isinstance(value, str) and value and not is_unknown(value):
-                found.add(value)
-        return found
+        return self._identifiers
+
+    @cached_property
+    def _identifiers(self) -> frozenset[str]:
+        props = self.props if isinstance(self.props, Mapping) else {}
+        return frozenset(v for v in (props.get(k) for k in IDENTIFIER_KEYS)
+                         if isinstance(v, str) and v and not is_unknown(v))
+
+    def known_strings(self, prop: str) -> tuple[frozenset[str], bool]:
+        """The known string values of top-level `prop` (a string or a list), and whether any part is unknown."""
+        value = self.props.get(prop) if isinstance(self.props, Mapping) else None
+        if is_unknown(value):
+            return frozenset(), True
+        items = value if isinstance(value, list) else [value]
+        known = frozenset(v for v in items if isinstance(v, str) and v and not is_unknown(v))
+        return known, any(is_unknown(v) for v in items)
 
 
 def short_type(type_token: str) -> str:
@@ -77,14 +93,32 @@ class Finding:
 
 
 class Stack:
-    """All resources of a stack with the correlation helpers cross-resource rules need."""
+    """All resources of one AnalyzeStack request, with correlation indexes built once.
+
+    Every lookup is a dict access, so a stack rule that correlates each bucket (or role, or VPC)
+    with its settings costs O(its resources), and the whole AnalyzeStack stays linear in stack size.
+    The indexes: by type, by URN, by known identifier (id, name, ARN...), the reverse
+    property-dependency index ((target URN, property) -> dependents) and, per property name
+    on first use, known value -> resources.
+    """
 
     def __init__(self, resources: Iterable[Resource]):
         self.resources = list(resources)
-        self.by_urn = {r.urn: r for r in self.resources}
-        self._by_type: dict[str, list[Resource]] = {}
-        for r in self.resources:
-            self._by_type.setdefault(r.type, []).append(r)
+        self.by_urn: dict[str, Resource] = {}
+        self._order: dict[str, int] = {}
+        self._by_type: dict[str, list[Resource]] = defaultdict(list)
+        self._by_identifier: dict[str, list[Resource]] = defaultdict(list)
+        self._dependents: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        self._by_value: dict[str, dict[str, list[Resource]]] = {}
+        for index, r in enumerate(self.resources):
+            self.by_urn[r.urn] = r
+            self._order[r.urn] = index
+            self._by_type[r.type].append(r)
+            for identifier in r.identifiers():
+                self._by_identifier[identifier].append(r)
+            for prop, urns in r.property_dependencies.items():
+                for urn in dict.fromkeys(urns):
+                    self._dependents[(urn, prop)].append(r)
 
     def of_type(self, *types: str) -> list[Resource]:
         out: list[Resource] = []
@@ -92,35 +126,69 @@ class Stack:
             out.extend(self._by_type.get(t, ()))
         return out
 
+    def with_identifier(self, identifier: str, types: Iterable[str]) -> list[Resource]:
+        """Resources of `types` one of whose known identifiers is `identifier`."""
+        types = set(types)
+        return [r for r in self._by_identifier.get(identifier, ()) if r.type in types]
+
+    def _with_value(self, prop: str) -> dict[str, list[Resource]]:
+        index = self._by_value.get(prop)
+        if index is None:
+            index = defaultdict(list)
+            for r in self.resources:
+                for value in r.known_strings(prop)[0]:
+                    index[value].append(r)
+            self._by_value[prop] = index
+        return index
+
+    def _names_another(self, source: Resource, values: frozenset[str], target: Resource) -> bool:
+        """Whether a fully known reference names something other than `target`.
+
+        Value over structure: when the reference's value is known and the target's identifiers are
+        known and do not include it, or the value is an identifier of another resource of the
+        target's type, a property dependency on the target does not link them (e.g. a setting whose
+        `bucket` input was computed from one bucket but names another).
+        """
+        ids = target.identifiers()
+        if values & ids:
+            return False
+        if ids:
+            return True
+        return all(any(r is not target and r is not source and r.type == target.type
+                       for r in self._by_identifier.get(v, ())) for v in values)
+
+    def _links(self, source: Resource, prop: str, target: Resource) -> bool:
+        values, partly_unknown = source.known_strings(prop)
+        return partly_unknown or not values or not self._names_another(source, values, target)
+
+    def _in_order(self, found: Iterable[Resource]) -> list[Resource]:
+        unique = {r.urn: r for r in found}
+        return sorted(unique.values(), key=lambda r: self._order.get(r.urn, 0))
+
     def referencing(self, target: Resource, types: Iterable[str], prop: str) -> list[Resource]:
         """Resources of `types` whose `prop` refers to `target`.
 
-        Property dependencies (URNs, always known) decide first, so a first preview where
-        ids are unknown is still decided; otherwise a known value equal to one of the
-        target's known identifiers (id, name, ARN) links them.
+        Property dependencies (URNs, always known) link first, so a first preview where ids are
+        unknown is still decided, unless the known value names another resource; a known value
+        equal to one of the target's known identifiers (id, name, ARN) links them too.
         """
-        ids = target.identifiers()
-        found = []
-        for candidate in self.of_type(*types):
-            if target.urn in candidate.property_dependencies.get(prop, ()):
-                found.append(candidate)
-                continue
-            value = candidate.props.get(prop) if isinstance(candidate.props, Mapping) else None
-            if isinstance(value, str) and value in ids:
-                found.append(candidate)
-        return found
+        types = set(types)
+        found = [c for c in self._dependents.get((target.urn, prop), ())
+                 if c.type in types and self._links(c, prop, target)]
+        values = self._with_value(prop)
+        for identifier in target.identifiers():
+            found.extend(c for c in values.get(identifier, ()) if c.type in types)
+        return self._in_order(found)
 
     def referenced_by(self, source: Resource, prop: str, types: Iterable[str]) -> list[Resource]:
         """Resources of `types` that `source.prop` points at (the inverse of `referencing`)."""
-        types = tuple(types)
-        urns = set(source.property_dependencies.get(prop, ()))
-        found = [r for r in self.of_type(*types) if r.urn in urns]
+        types = set(types)
+        found = [r for r in (self.by_urn.get(u) for u in source.property_dependencies.get(prop, ()))
+                 if r is not None and r.type in types and self._links(source, prop, r)]
         if found:
-            return found
-        value = source.props.get(prop) if isinstance(source.props, Mapping) else None
-        if isinstance(value, str) and not is_unknown(value):
-            return [r for r in self.of_type(*types) if value in r.identifiers()]
-        return []
+            return self._in_order(found)
+        values, _ = source.known_strings(prop)
+        return self._in_order(r for v in values for r in self.with_identifier(v, types))
 
 
 ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[str]]
@@ -156,3 +224,37 @@ def messages(*items: str | None) -> Iterator[str]:
     for item in items:
         if item:
             yield item
+
+
+def describe(value: Any, unset: str = "unset") -> str:
+    """A property value as messages show it: `true`, `'VpcOnly'`, or what an absent value means."""
+    if value is None:
+        return unset
+    return str(value).lower() if isinstance(value, bool) else repr(value)
+
+
+@dataclass(frozen=True)
+class ValueCheck:
+    """A resource check "`path` must equal `expected`" (checkov's BaseResourceValueCheck, as data).
+
+    `unset` says what an absent value means (name AWS's default there); `why` ends the message.
+    Booleans are compared after `as_bool`, since they may arrive as strings.
+    """
+
+    path: str
+    expected: Any
+    unset: str = "unset"
+    why: str = ""
+
+    @property
+    def __name__(self) -> str:  # the adapter names a failing check by it
+        return f"value_check({self.path})"
+
+    def __call__(self, r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
+        raw = r.get(self.path)
+        value = as_bool(raw) if isinstance(self.expected, bool) else raw
+        if value != self.expected or (isinstance(self.expected, bool) and not isinstance(value, bool)):
+            yield f"{self.path} is {describe(raw, self.unset)}; expected {describe(self.expected)}{self.why}."
+
+
+CheckResult = str | Finding | Unverifiable

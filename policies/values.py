@@ -1,14 +1,16 @@
 """Property values as the engine hands them to a policy pack, and safe ways to read them.
 
 Rules read plain Python trees (camelCase keys, floats for numbers, unknown sentinels in
-preview). `get` walks a path and raises `NeedsValue` when it meets an unknown: the adapter
-turns that into one "cannot be verified until update" note for that check only.
+preview). `get` walks a path and raises `NeedsValue` when it meets an unknown; checks that want to
+go on past an unknown yield `Unverifiable(path)` instead. The adapter turns both into one "cannot be
+verified until update" note per rule.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 # Sentinels from pulumi_policy/proxy.py (the wire uses the string one for every type).
@@ -31,11 +33,30 @@ _MISSING = object()
 
 
 class NeedsValue(Exception):  # noqa: N818 - a signal, not an error
-    """A value a check needs is unknown until the update."""
+    """A value a check needs is unknown until the update (raised by `get`; the adapter turns it into
+    an `Unverifiable` for the check that raised it)."""
 
     def __init__(self, path: str):
         super().__init__(path)
         self.path = path
+
+
+@dataclass(frozen=True)
+class Unverifiable:
+    """What a check yields for a value it cannot see until the update, before going on with the rest.
+
+    The one way checks report unknowns: a check either yields `Unverifiable(path)` and continues,
+    or reads through `get`/`Resource.get`, whose NeedsValue the adapter turns into the same marker
+    (the check stops there). Each rule's markers become one advisory "cannot be verified until
+    update" note per request; they never block.
+    """
+
+    path: str
+
+
+def unverifiable(exc: NeedsValue, prefix: str = "") -> Unverifiable:
+    """The marker for a NeedsValue caught inside a check, its path qualified by `prefix`."""
+    return Unverifiable(f"{prefix}{exc.path}")
 
 
 def is_unknown(value: Any) -> bool:

@@ -10,7 +10,15 @@ from typing import Any
 from ml_dataset_governance.policies.datasets import BUCKET_TYPES, DATASET_PARAMS, is_dataset_bucket
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
-from ml_dataset_governance.policies.values import NeedsValue, as_bool, as_list, contains_unknown, is_unknown, present
+from ml_dataset_governance.policies.values import (
+    NeedsValue,
+    Unverifiable,
+    as_bool,
+    as_list,
+    contains_unknown,
+    is_unknown,
+    present,
+)
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 S3_OBJECT = "AWS::S3::Object"
@@ -266,8 +274,7 @@ def _dataset_data_events(stack: Stack, params: Mapping[str, Any]) -> Iterator[Fi
         yield Finding(bucket.urn, f"no logging CloudTrail trail records S3 data events ({what}) for every object of "
                                   "this dataset bucket; expected an event selector with AWS::S3::Object data "
                                   "resources covering the bucket for read and write.")
-    if unknown:
-        raise NeedsValue(unknown[0])
+    yield from (Unverifiable(path) for path in dict.fromkeys(unknown))
 
 
 RULES = (

@@ -10,12 +10,21 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ml_dataset_governance.policies import iam_documents as docs
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
-from ml_dataset_governance.policies.values import MalformedDocument, NeedsValue, as_document, get, is_unknown
+from ml_dataset_governance.policies.values import (
+    MalformedDocument,
+    NeedsValue,
+    Unverifiable,
+    as_document,
+    get,
+    is_unknown,
+    unverifiable,
+)
 
 ROLE = "aws:iam/role:Role"
 POLICY = "aws:iam/policy:Policy"
@@ -54,8 +63,19 @@ ADMIN_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAcc
 
 # --- reading documents and ARNs ------------------------------------------------------------------
 
-def _documents(r: Resource) -> tuple[list[tuple[str, dict[str, Any]]], list[str], list[str]]:
-    """(label, document) of every identity policy the resource carries, plus malformed labels and unknown paths."""
+@dataclass(frozen=True)
+class _Document:
+    label: str
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Malformed:
+    label: str
+
+
+def _documents(r: Resource) -> Iterator[_Document | _Malformed | Unverifiable]:
+    """Every identity policy the resource carries: readable, malformed, or unknown until the update."""
     raw: list[tuple[str, str, Any]] = []  # (label, path, value)
     if r.type == ROLE:
         inline = r.get("inlinePolicies")
@@ -67,37 +87,30 @@ def _documents(r: Resource) -> tuple[list[tuple[str, dict[str, Any]]], list[str]
             raw.append((label, f"inlinePolicies.{index}.policy", value))
     elif r.type in DOCUMENT_TYPES:
         raw.append(("policy", "policy", r.get("policy")))
-    found: list[tuple[str, dict[str, Any]]] = []
-    malformed: list[str] = []
-    unknown: list[str] = []
     for label, path, value in raw:
         try:
             document = as_document(value, path)
         except NeedsValue as exc:
-            unknown.append(exc.path)
+            yield unverifiable(exc)
             continue
         except MalformedDocument:
-            malformed.append(label)
+            yield _Malformed(label)
             continue
         if document is not None:
-            found.append((label, document))
-    return found, malformed, unknown
+            yield _Document(label, document)
 
 
-def _policy_arns(r: Resource) -> tuple[list[str], list[str]]:
-    """Known attached managed-policy ARNs and the unknown paths among them."""
+def _policy_arns(r: Resource) -> Iterator[str | Unverifiable]:
+    """Attached managed-policy ARNs, and the unknown ones as Unverifiable."""
     prop = ATTACHMENT_PROPS.get(r.type)
     if prop is None:
-        return [], []
+        return
     value = r.get(prop)
-    arns: list[str] = []
-    unknown: list[str] = []
     for index, item in enumerate(docs.as_list(value)):
         if is_unknown(item):
-            unknown.append(f"{prop}.{index}" if isinstance(value, list) else prop)
+            yield Unverifiable(f"{prop}.{index}" if isinstance(value, list) else prop)
         elif isinstance(item, str):
-            arns.append(item)
-    return arns, unknown
+            yield item
 
 
 def _sids(statements: list[dict[str, Any]]) -> str:
@@ -114,31 +127,34 @@ def _is_forbidden_arn(arn: str, params: Mapping[str, Any]) -> bool:
     return any(isinstance(p, str) and fnmatch.fnmatchcase(arn.strip(), p) for p in extra)
 
 
-def _admin_managed_policies(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
-    arns, unknown = _policy_arns(r)
+def _admin_managed_policies(r: Resource, params: Mapping[str, Any]) -> Iterator[str | Unverifiable]:
+    arns = []
+    for item in _policy_arns(r):
+        if isinstance(item, Unverifiable):
+            yield item
+        else:
+            arns.append(item)
     prop = ATTACHMENT_PROPS.get(r.type, "policyArn")
     forbidden = sorted({a.strip() for a in arns if _is_forbidden_arn(a, params)})
     if forbidden:
         yield (f"{prop} attaches {', '.join(forbidden)}; expected least-privilege policies, never full "
                "administrator access.")
-    if unknown:
-        raise NeedsValue(", ".join(unknown))
 
 
-def _admin_documents(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
-    found, malformed, unknown = _documents(r)
-    for label, document in found:
-        admin = docs.admin_statements(document)
-        if admin:
-            yield (f"{label} allows Action \"*\" on Resource \"*\"{_sids(admin)}; expected specific actions on "
-                   "specific resources.")
-    for label in malformed:
-        yield f"{label} is not a readable JSON policy document; expected a valid IAM policy."
-    if unknown:
-        raise NeedsValue(", ".join(unknown))
+def _admin_documents(r: Resource, _params: Mapping[str, Any]) -> Iterator[str | Unverifiable]:
+    for item in _documents(r):
+        if isinstance(item, _Document):
+            admin = docs.admin_statements(item.document)
+            if admin:
+                yield (f"{item.label} allows Action \"*\" on Resource \"*\"{_sids(admin)}; expected specific "
+                       "actions on specific resources.")
+        elif isinstance(item, _Malformed):
+            yield f"{item.label} is not a readable JSON policy document; expected a valid IAM policy."
+        else:
+            yield item
 
 
-def _admin_attached_by_reference(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding]:
+def _admin_attached_by_reference(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     """Attachments (and roles) whose managed-policy ARN refers to an aws.iam.Policy of this stack granting admin."""
     admin_policies: dict[str, Resource] = {}
     unknown_policies: set[str] = set()
@@ -155,7 +171,7 @@ def _admin_attached_by_reference(stack: Stack, _params: Mapping[str, Any]) -> It
     unknown: set[str] = set()
     for attacher in stack.of_type(*ATTACHMENT_PROPS):
         prop = ATTACHMENT_PROPS[attacher.type]
-        targets = _referenced_policies(stack, attacher, prop)
+        targets = stack.referenced_by(attacher, prop, (POLICY,))
         hits = [p for p in targets if p.urn in admin_policies]
         if hits:
             names = ", ".join(sorted(f"'{p.name}'" for p in hits))
@@ -163,19 +179,7 @@ def _admin_attached_by_reference(stack: Stack, _params: Mapping[str, Any]) -> It
                                         "Resource \"*\"; expected least-privilege policies.")
         elif any(p.urn in unknown_policies for p in targets):
             unknown.add(f"{attacher.name}.{prop}")
-    if unknown:
-        raise NeedsValue(", ".join(sorted(unknown)))
-
-
-def _referenced_policies(stack: Stack, attacher: Resource, prop: str) -> list[Resource]:
-    """Policies `prop` points at: property dependencies (URNs) first, then known ARNs."""
-    urns = set(attacher.property_dependencies.get(prop, ()))
-    found = [p for p in stack.of_type(POLICY) if p.urn in urns]
-    if found:
-        return found
-    values = attacher.props.get(prop) if isinstance(attacher.props, Mapping) else None
-    arns = {v for v in docs.as_list(values) if isinstance(v, str) and not is_unknown(v)}
-    return [p for p in stack.of_type(POLICY) if arns & p.identifiers()]
+    yield from (Unverifiable(path) for path in sorted(unknown))
 
 
 # --- SageMaker execution-role trust --------------------------------------------------------------
@@ -236,18 +240,20 @@ def _execution_roles(stack: Stack, user: Resource, top: str, nested: str | None)
         value, value_known = None, False
     if value_known and value is None:
         return [], False  # not set here (the SageMaker rules report missing roles)
-    roles = stack.of_type(ROLE)
-    by_dependency = [role for role in roles if role.urn in set(user.property_dependencies.get(top, ()))]
-    if len(by_dependency) == 1:
+    by_dependency = [role for role in (stack.by_urn.get(u) for u in dict.fromkeys(user.property_dependencies.get(
+        top, ()))) if role is not None and role.type == ROLE]
+    named = value if value_known and isinstance(value, str) else None
+    if len(by_dependency) == 1 and not (named and by_dependency[0].identifiers()
+                                        and named not in by_dependency[0].identifiers()):
         return by_dependency, False
-    if value_known and isinstance(value, str):
-        # Several roles feed this property (or none is a dependency): the known ARN decides.
-        return [role for role in roles if value in role.identifiers()], False
+    if named:
+        # Several roles feed this property, none does, or the known ARN names another role: the ARN decides.
+        return stack.with_identifier(named, (ROLE,)), False
     # Unknown value: one dependency role is it; several are ambiguous; none means a role we cannot see yet.
     return [], True
 
 
-def _execution_role_trust(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding]:
+def _execution_role_trust(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     unknown: set[str] = set()
     reported: set[tuple[str, str, str]] = set()
     for kind, top, nested in EXECUTION_ROLE_REFERENCES:
@@ -278,8 +284,7 @@ def _execution_role_trust(stack: Stack, _params: Mapping[str, Any]) -> Iterator[
                     found.append(f"trusts {_describe(others)}")
                 yield Finding(role.urn, f"is the execution role of {user.label} ({path}) but its assumeRolePolicy "
                                         f"{' and '.join(found)}; expected it to trust only {SAGEMAKER_PRINCIPAL}.")
-    if unknown:
-        raise NeedsValue(", ".join(sorted(unknown)))
+    yield from (Unverifiable(path) for path in sorted(unknown))
 
 
 # --- least privilege on data actions -------------------------------------------------------------
@@ -294,10 +299,14 @@ DEFAULT_DATA_ACTIONS = [
 RESOURCE_SCOPING_CONDITIONS = ("aws:ResourceTag/", "aws:ResourceAccount", "aws:ResourceOrgID", "aws:ResourceOrgPaths")
 
 
-def _wildcard_data_actions(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
+def _wildcard_data_actions(r: Resource, params: Mapping[str, Any]) -> Iterator[str | Unverifiable]:
     wanted = [a for a in (params.get("dataActions") or DEFAULT_DATA_ACTIONS) if isinstance(a, str)]
-    found, _malformed, unknown = _documents(r)  # malformed documents are reported by iam-no-admin-access
-    for label, document in found:
+    for item in _documents(r):  # malformed documents are reported by iam-no-admin-access
+        if isinstance(item, Unverifiable):
+            yield item
+        if not isinstance(item, _Document):
+            continue
+        label, document = item.label, item.document
         for stmt, granted in docs.allows_actions(document, wanted):
             if docs.is_admin_statement(stmt):
                 continue  # iam-no-admin-access reports it
@@ -309,8 +318,6 @@ def _wildcard_data_actions(r: Resource, params: Mapping[str, Any]) -> Iterator[s
             shown = ", ".join(granted[:4]) + (f" and {len(granted) - 4} more" if len(granted) > 4 else "")
             yield (f"{where} allows {shown} on {', '.join(sorted(set(wide))[:3])}; expected the dataset bucket and "
                    "key ARNs (or an aws:ResourceTag condition).")
-    if unknown:
-        raise NeedsValue(", ".join(unknown))
 
 
 _ADMIN_REMEDIATION = """Grant what the workload needs on its own resources instead of AdministratorAccess or "*" on "*":

@@ -133,7 +133,7 @@ RULES = (
         resource_types=(KEY,),
         params={
             "maximumRotationPeriodDays": {
-                "type": "number",
+                "type": "integer",
                 "default": 365,
                 "minimum": 90,
                 "maximum": 2560,
@@ -176,7 +176,7 @@ RULES = (
         resource_types=(KEY,),
         params={
             "minimumDays": {
-                "type": "number",
+                "type": "integer",
                 "default": 30,
                 "minimum": 7,
                 "maximum": 30,

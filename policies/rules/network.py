@@ -8,7 +8,7 @@ from typing import Any
 
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
-from ml_dataset_governance.policies.values import NeedsValue, as_bool, as_list, is_unknown
+from ml_dataset_governance.policies.values import NeedsValue, Unverifiable, as_bool, as_list, is_unknown
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
@@ -109,8 +109,7 @@ def _sg_inline_ingress(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
                                 f"ingress[{i}]", params, unknown)
         if message:
             yield message
-    if unknown:
-        raise NeedsValue(unknown[0])
+    yield from (Unverifiable(path) for path in dict.fromkeys(unknown))
 
 
 def _sg_rule_ingress(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
@@ -123,8 +122,7 @@ def _sg_rule_ingress(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
         return
     if message:
         yield message
-    if unknown:
-        raise NeedsValue(unknown[0])
+    yield from (Unverifiable(path) for path in dict.fromkeys(unknown))
 
 
 def _vpc_ingress_rule(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
@@ -132,8 +130,7 @@ def _vpc_ingress_rule(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
     message = _open_ingress(r.props, ("cidrIpv4", "cidrIpv6"), "ipProtocol", "ingress rule", "", params, unknown)
     if message:
         yield message
-    if unknown:
-        raise NeedsValue(unknown[0])
+    yield from (Unverifiable(path) for path in dict.fromkeys(unknown))
 
 
 def _sg_ingress(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
@@ -215,8 +212,7 @@ def _domain_endpoints(stack: Stack, params: Mapping[str, Any]) -> Iterator[Findi
             continue
         yield Finding(domain.urn, f"{scope.label} has no VPC endpoint for {', '.join(missing)}; a VpcOnly domain "
                                   "needs them to reach AWS services without an internet path.")
-    if unknown:
-        raise NeedsValue(unknown[0])
+    yield from (Unverifiable(path) for path in dict.fromkeys(unknown))
 
 
 def _gateway_kind(r: Resource) -> str:
@@ -248,8 +244,7 @@ def _domain_internet_route(stack: Stack, _params: Mapping[str, Any]) -> Iterator
             reported.add(gateway.urn)
             yield Finding(gateway.urn, f"{_gateway_kind(gateway)} is attached to {scope.label} of VpcOnly SageMaker "
                                        f"domain '{domain.name}'; expected no internet path (use VPC endpoints).")
-    if unknown:
-        raise NeedsValue(unknown[0])
+    yield from (Unverifiable(path) for path in dict.fromkeys(unknown))
 
 
 def _vpc_flow_logs(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding]:

@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, FSBP, NIST
-from ml_dataset_governance.policies.model import Resource, Rule
-from ml_dataset_governance.policies.values import NeedsValue, get, is_unknown, present
+from ml_dataset_governance.policies.model import Resource, Rule, ValueCheck
+from ml_dataset_governance.policies.values import Unverifiable, get, is_unknown, present
 
 DOMAIN = "aws:sagemaker/domain:Domain"
 USER_PROFILE = "aws:sagemaker/userProfile:UserProfile"
@@ -26,11 +26,8 @@ def _domain_auth_mode(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
         yield f"authMode is {mode!r}; expected one of {', '.join(allowed)}."
 
 
-def _domain_vpc_only(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
-    access = r.get("appNetworkAccessType")
-    if access != "VpcOnly":
-        found = "unset (AWS defaults to PublicInternetOnly)" if access is None else repr(access)
-        yield f"appNetworkAccessType is {found}; expected 'VpcOnly' so Studio traffic never leaves the VPC."
+_domain_vpc_only = ValueCheck("appNetworkAccessType", "VpcOnly", unset="unset (AWS defaults to PublicInternetOnly)",
+                              why=" so Studio traffic never leaves the VPC")
 
 
 def _domain_kms(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
@@ -94,18 +91,8 @@ def _profile_security_groups(r: Resource, _params: Mapping[str, Any]) -> Iterato
 
 # --- Notebook instances --------------------------------------------------------------------------
 
-def _notebook_internet(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
-    access = r.get("directInternetAccess")
-    if access != "Disabled":
-        found = "unset (AWS defaults to Enabled)" if access is None else repr(access)
-        yield f"directInternetAccess is {found}; expected 'Disabled'."
-
-
-def _notebook_root(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
-    root = r.get("rootAccess")
-    if root != "Disabled":
-        found = "unset (AWS defaults to Enabled)" if root is None else repr(root)
-        yield f"rootAccess is {found}; expected 'Disabled'."
+_notebook_internet = ValueCheck("directInternetAccess", "Disabled", unset="unset (AWS defaults to Enabled)")
+_notebook_root = ValueCheck("rootAccess", "Disabled", unset="unset (AWS defaults to Enabled)")
 
 
 def _notebook_subnet(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
@@ -121,13 +108,14 @@ def _endpoint_config_kms(r: Resource, params: Mapping[str, Any]) -> Iterator[str
     yield from _kms_key_messages(r, "kmsKeyArn", params)
 
 
-def _model_isolated(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
+def _model_isolated(r: Resource, _params: Mapping[str, Any]) -> Iterator[str | Unverifiable]:
     isolation = r.props.get("enableNetworkIsolation") if isinstance(r.props, Mapping) else None
     in_vpc = present(r.props, "vpcConfig.subnets") and present(r.props, "vpcConfig.securityGroupIds")
     if isolation is True or in_vpc:
         return
     if is_unknown(isolation):
-        raise NeedsValue("enableNetworkIsolation")
+        yield Unverifiable("enableNetworkIsolation")
+        return
     yield "neither enableNetworkIsolation nor vpcConfig (subnets and securityGroupIds) is set; expected one."
 
 

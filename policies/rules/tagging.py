@@ -16,7 +16,7 @@ from typing import Any
 from ml_dataset_governance.policies.datasets import BUCKET_TYPES, DATASET_PARAMS, is_dataset_bucket
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, NIST
 from ml_dataset_governance.policies.model import Resource, Rule
-from ml_dataset_governance.policies.values import NeedsValue, as_bool, is_unknown
+from ml_dataset_governance.policies.values import NeedsValue, Unverifiable, as_bool, is_unknown
 
 # Taggable types this stack (and ML platforms like it) commonly declare.
 TAGGABLE_TYPES: tuple[str, ...] = (
@@ -161,8 +161,7 @@ def _required_tags(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
         parts.append(f"empty tag(s) {', '.join(empty)}")
     if parts:
         yield f"{'; '.join(parts)}; expected non-empty values for {', '.join(params.get('requiredTags') or [])}."
-    if unknown:
-        raise NeedsValue(unknown[0])
+    yield from (Unverifiable(path) for path in dict.fromkeys(unknown))
 
 
 def _classification(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
@@ -172,7 +171,8 @@ def _classification(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
         return
     value = _tags(r).get(key)
     if is_unknown(value):
-        raise NeedsValue(f"tags.{key}")
+        yield Unverifiable(f"tags.{key}")
+        return
     if isinstance(value, str) and value.strip() and value not in allowed:
         shown = value if len(value) <= 40 else value[:40] + "..."
         yield f"tag {key} is {shown!r}; expected one of {', '.join(allowed)}."

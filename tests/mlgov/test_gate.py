@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from mlgov.gate import _reporter_warnings
+from mlgov.engine import AnalyzerInfo, Diagnostic, PolicyInfo
+from mlgov.findings import EXEMPTED
+from mlgov.gate import to_violations
+
+URN = "urn:pulumi:dev::proj::aws:sagemaker/domain:Domain::studio"
+INFO = AnalyzerInfo("pack", "0.1.0", [PolicyInfo("sagemaker-domain-vpc-only", "VPC only", "mandatory", "critical",
+                                                 {})], {})
 
 
-def test_exemption_reporters_above_advisory_are_warned_about():
-    reconciled = {"pack-exemptions-reported": {"enforcementLevel": "mandatory"},
-                  "pack-stack-exemptions-reported": {"enforcementLevel": "advisory"},
-                  "sagemaker-domain-vpc-only": {"enforcementLevel": "mandatory"}}
-    [warning] = _reporter_warnings(reconciled)
-    assert warning.startswith("pack-exemptions-reported is configured mandatory")
+def _diagnostic(message: str, enforcement: str) -> Diagnostic:
+    return Diagnostic("sagemaker-domain-vpc-only", "pack", message, "VPC only", URN, enforcement, "critical",
+                      "analyze")
 
 
-def test_advisory_reporters_give_no_warning():
-    assert _reporter_warnings({"pack-exemptions-reported": {"enforcementLevel": "advisory"}}) == []
+def test_an_exempted_finding_keeps_its_rule_and_severity_and_is_marked_exempted():
+    message = "VPC only\naws:sagemaker:Domain 'studio': public.\nexempted: legacy domain GOV-12 (no expiry)"
+    [v] = to_violations([_diagnostic(message, "advisory")], mode="preview", info=INFO, stack_urn="")
+    assert (v.policy, v.enforcement, v.severity, v.name) == ("sagemaker-domain-vpc-only", EXEMPTED, "critical",
+                                                            "studio")
+    assert "GOV-12" in v.message
+
+
+def test_a_plain_advisory_finding_stays_advisory():
+    [v] = to_violations([_diagnostic("VPC only\npublic.", "advisory")], mode="preview", info=INFO, stack_urn="")
+    assert v.enforcement == "advisory"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from ml_dataset_governance.policies.adapter import build_policies
 from ml_dataset_governance.policies.model import Rule
+from ml_dataset_governance.policies.server import PackServicer
 
 from mlgov.engine import InProcessAnalyzer
 from mlgov.policy_config import PolicyConfigError
@@ -82,9 +82,10 @@ def test_an_exempted_finding_is_reported_as_exempted_not_dropped(pattern):
     assert result.flagged("sagemaker-domain-vpc-only") == set()
     assert not result.mandatory()
     [exempted] = result.exempted()
-    assert exempted.policy == "pack-exemptions-reported"
+    assert exempted.policy == "sagemaker-domain-vpc-only"  # under the exempted rule's own name
     assert exempted.enforcement == "advisory"
-    assert "[sagemaker-domain-vpc-only]" in exempted.message and "GOV-12" in exempted.message
+    assert exempted.message.splitlines()[-1] == "exempted: legacy domain, migration ticket GOV-12 (expires 2999-01-01)"
+    assert "'PublicInternetOnly'" in exempted.message  # the finding itself is kept
 
 
 def test_an_exemption_for_another_resource_does_not_apply():
@@ -118,12 +119,16 @@ def test_bad_config_is_rejected_before_any_resource_is_analyzed(bad):
 
 def test_bad_config_that_reaches_the_pack_fails_closed_with_a_clear_message():
     # The engine validates config against the schema; a pack must still not crash or pass if it gets garbage.
-    analyzer = InProcessAnalyzer(build_policies([r for r in _rules() if r.id == "sagemaker-domain-vpc-only"]))
+    analyzer = _analyzer([r for r in _rules() if r.id == "sagemaker-domain-vpc-only"])
     analyzer.configure({"sagemaker-domain-vpc-only": {"enforcementLevel": "mandatory",
                                                       "exemptions": [{"resource": "studio"}]}})
     [finding] = analyzer.analyze(_domain(appNetworkAccessType="PublicInternetOnly"))
     assert finding.enforcement == "mandatory"
     assert "invalid policy configuration" in finding.message and "reason" in finding.message
+
+
+def _analyzer(rules) -> InProcessAnalyzer:
+    return InProcessAnalyzer(servicer=PackServicer(rules, name="test-pack", version="0.0.1"))
 
 
 def _rules():
@@ -139,7 +144,7 @@ def test_a_check_that_raises_fails_closed_instead_of_aborting_the_deployment():
 
     rule = Rule(id="test-broken", title="Broken rule", severity="low", enforcement="mandatory", frameworks=(),
                 rationale="r", remediation="r", checks=(broken,), resource_types=(DOMAIN,))
-    analyzer = InProcessAnalyzer(build_policies([rule]))
+    analyzer = _analyzer([rule])
     analyzer.configure({"test-broken": {"enforcementLevel": "mandatory"}})
     [finding] = analyzer.analyze(_domain())
     assert finding.enforcement == "mandatory"

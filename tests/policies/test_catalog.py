@@ -1,24 +1,30 @@
-"""Meta-tests over the whole catalog: stable ids, complete metadata, a current rule reference."""
+"""Meta-tests over the whole catalog: duplicates rejected, house-style ids, complete metadata."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from ml_dataset_governance.policies import docs
 from ml_dataset_governance.policies.catalog import all_rules
 from ml_dataset_governance.policies.model import ENFORCEMENTS, SEVERITIES
 
-ROOT = Path(__file__).resolve().parents[2]
 RULES = all_rules()
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+){2,}$")
 
 
-def test_ids_are_unique_and_in_house_style():
-    ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids))
-    for rule_id in ids:
+def test_the_catalog_rejects_a_duplicate_id():
+    from types import SimpleNamespace
+
+    from ml_dataset_governance.policies.catalog import collect
+
+    first = SimpleNamespace(__name__="first", RULES=RULES[:2])
+    copy = SimpleNamespace(__name__="copy", RULES=RULES[1:2])
+    with pytest.raises(ValueError, match=f"duplicate rule id '{RULES[1].id}' in copy"):
+        collect([first, copy])
+
+
+def test_ids_are_in_house_style():
+    for rule_id in (r.id for r in RULES):
         assert ID_PATTERN.match(rule_id), rule_id
         assert rule_id != "all"
 
@@ -44,8 +50,3 @@ def test_metadata_is_complete(rule):
 def test_there_are_mandatory_and_advisory_rules():
     levels = {r.enforcement for r in RULES}
     assert levels == {"mandatory", "advisory"}
-
-
-def test_rule_reference_is_current():
-    committed = (ROOT / "docs" / "rules.md").read_text()
-    assert committed == docs.render(RULES), "docs/rules.md is stale: run `python -m policies.docs > docs/rules.md`"
