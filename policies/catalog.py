@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from types import ModuleType
 
 from ml_dataset_governance.policies.model import Rule
-from ml_dataset_governance.policies.rules import cloudtrail, iam, kms, network, s3, sagemaker, tagging
+from ml_dataset_governance.policies.rules import cloudtrail, dataset_access, iam, kms, network, s3, sagemaker, tagging
 
-_MODULES = (sagemaker, s3, kms, iam, network, cloudtrail, tagging)
+_MODULES = (sagemaker, s3, kms, iam, network, cloudtrail, tagging, dataset_access)
 
 
 def collect(modules: Iterable[ModuleType]) -> tuple[Rule, ...]:

@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from ml_dataset_governance.policies.access.document import Condition, text
+from ml_dataset_governance.policies.values import UNKNOWN_SENTINELS
 
 Tri = bool | None  # None: cannot be decided from this context
 
@@ -78,7 +79,10 @@ def literal(value: str) -> str:
 
 
 def substitute(value: str, context: Context) -> Any:
-    """The value with `${...}` variables replaced; `_UNRESOLVED` when one has no value, None when it is unknown."""
+    """The value with `${...}` variables replaced; `_UNRESOLVED` when one has no value, None when it is unknown
+    (a policy variable the context does not fix, or a value computed at deploy time)."""
+    if value in UNKNOWN_SENTINELS:
+        return None
     if "${" not in value:
         return value
     unknown = False

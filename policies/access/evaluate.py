@@ -117,6 +117,7 @@ class Request:
     context: Mapping[str, Any] = field(default_factory=dict)
     resource_account: str | None = None  # defaults to the ARN's account, else the principal's
     open_context: bool = False  # keys not in `context` are unknown rather than absent
+    resource_is_prefix: bool = False  # `resource` stands for every resource starting with it (a dataset's objects)
 
     @property
     def who(self) -> Principal:
@@ -178,22 +179,43 @@ def statement_covers_action(stmt: Statement, action: str) -> bool:
     return any(action_matches(p, action) for p in stmt.actions or ())
 
 
-def resource_matches(pattern: str, resource: str, context: Context) -> Tri:
+def _literal_head(pattern: str) -> tuple[str, bool]:
+    """The part before the first wildcard, and whether the pattern is "head*" exactly."""
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=-1)
+    if cut < 0:
+        return pattern, False
+    return pattern[:cut], pattern[cut:] == "*"
+
+
+def prefix_match(pattern: str, prefix: str) -> Tri:
+    """A pattern against every resource starting with `prefix`: True if it covers them all, None if only some,
+    False if none."""
+    head, star_only = _literal_head(pattern)
+    if head == pattern:  # no wildcard: one resource
+        return None if pattern.startswith(prefix) else False
+    if prefix.startswith(head):
+        return True if star_only or glob_match(pattern, prefix + "\x02") else None
+    return None if head.startswith(prefix) else False
+
+
+def resource_matches(pattern: str, resource: str, context: Context, prefix: bool = False) -> Tri:
     value = substitute(pattern, context)
     if value is None:
         return None
     if not isinstance(value, str):
         return False
-    return value == "*" or glob_match(value, resource)
+    if value == "*":
+        return True
+    return prefix_match(value, resource) if prefix else glob_match(value, resource)
 
 
-def statement_covers_resource(stmt: Statement, resource: str, context: Context) -> Tri:
+def statement_covers_resource(stmt: Statement, resource: str, context: Context, prefix: bool = False) -> Tri:
     if stmt.not_resources is not None:
-        results = [resource_matches(p, resource, context) for p in stmt.not_resources]
+        results = [resource_matches(p, resource, context, prefix) for p in stmt.not_resources]
         return False if True in results else (None if None in results else True)
     if stmt.resources is None:
         return True  # resource-based and trust policies: the resource the policy is attached to
-    results = [resource_matches(p, resource, context) for p in stmt.resources]
+    results = [resource_matches(p, resource, context, prefix) for p in stmt.resources]
     return True if True in results else (None if None in results else False)
 
 
@@ -250,7 +272,7 @@ def _applies(stmt: Statement, request: Request, context: Context, *, resource_ba
         how = principal_match(stmt, request.who)
         if how is None:
             return False, None
-    covered = statement_covers_resource(stmt, request.resource, context)
+    covered = statement_covers_resource(stmt, request.resource, context, request.resource_is_prefix)
     if covered is False:
         return False, None
     conditions = evaluate_conditions(stmt.conditions, context)

@@ -130,26 +130,38 @@ def test_public_statements():
     assert docs.public_statements(json.dumps(doc)) == [public]
 
 
-def test_public_statements_fall_back_to_our_reading_when_policyuniverse_fails(monkeypatch):
-    import policyuniverse.statement
-
-    def broken(*_args, **_kwargs):
-        raise RuntimeError("parser bug")
-
-    monkeypatch.setattr(policyuniverse.statement, "Statement", broken)
-    public = allow(Principal={"AWS": "*"}, Action="s3:GetObject", Resource="*")
-    assert docs.public_statements({"Statement": [public]}) == [public]
-    restricted = {**public, "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}}
-    assert docs.public_statements({"Statement": [restricted]}) == []
-
-
-def test_policyuniverse_is_a_second_opinion():
-    # A partial-wildcard principal: our reading does not call it a wildcard, policyuniverse does; either suffices.
+def test_a_partial_wildcard_principal_is_read_as_the_widest():
     stmt = allow(Principal={"AWS": "12345678*"}, Action="s3:GetObject", Resource="*")
-    assert not docs.has_wildcard_principal(stmt)
-    assert docs._policyuniverse_says_public(stmt)
+    assert docs.has_wildcard_principal(stmt)
     assert docs.is_public_statement(stmt)
-    assert not docs._policyuniverse_says_public({"Principal": {"AWS": [{"unhashable": 1}]}})
+
+
+@pytest.mark.parametrize("condition", [
+    # Keys AWS itself accepts as making a grant non-public (S3 "The meaning of public", IAM Access Analyzer):
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+    {"StringEquals": {"s3:DataAccessPointAccount": ACCOUNT}},
+    {"ArnEquals": {"s3:DataAccessPointArn": f"arn:aws:s3:us-east-1:{ACCOUNT}:accesspoint/ap"}},
+    {"StringEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:us-east-1:1:key/k"}},
+    {"StringEquals": {"aws:SourceOrgID": "o-abc123"}},
+    {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-abc123/r-ab12/*"}},
+    {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "198.51.100.0/24"]}},
+])
+def test_keys_aws_accepts_are_restricting(condition):
+    stmt = allow(Principal="*", Action="s3:GetObject", Resource="*", Condition=condition)
+    assert not docs.is_public_statement(stmt)
+
+
+@pytest.mark.parametrize("condition", [
+    {"StringEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}},  # a policy variable is not fixed
+    {"StringEquals": {"aws:SourceVpce": "${aws:SourceVpce}"}},
+    {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:role/*"}},
+    # CIDRs are one union: two halves of the internet are the internet.
+    {"IpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"]}},
+    {"IpAddress": {"aws:SourceIp": [f"{i}.0.0.0/8" for i in range(1, 40)]}},
+])
+def test_not_restricting_however_written(condition):
+    stmt = allow(Principal="*", Action="s3:GetObject", Resource="*", Condition=condition)
+    assert docs.is_public_statement(stmt)
 
 
 @pytest.mark.parametrize(("stmt", "expected"), [
@@ -160,7 +172,15 @@ def test_policyuniverse_is_a_second_opinion():
     ({"Effect": "allow", "Action": "*", "Resource": "*"}, True),  # fail closed on odd casing
     (allow(Action="s3:*", Resource="*"), False),
     (allow(Action="*", Resource="arn:aws:s3:::b"), False),
-    (allow(NotAction="iam:*", Resource="*"), False),
+    (allow(NotAction="iam:*", Resource="*"), True),  # every action but IAM's, judged by effect
+    (allow(NotAction="s3:GetObject", NotResource="arn:aws:s3:::b"), True),
+    (allow(Action="*", Resource="arn:*"), True),  # a resource wildcard written as an ARN
+    (allow(Action="*", Resource="arn:aws:*:*:*:*"), True),
+    (allow(Action=["iam:PutRolePolicy", "iam:AttachRolePolicy"], Resource="*"), True),  # grants itself anything
+    (allow(Action="iam:*", Resource="arn:aws:iam::123456789012:role/*"), True),
+    (allow(Action="iam:PassRole", Resource="*"), True),
+    (allow(Action="iam:PutRolePolicy", Resource="arn:aws:iam::123456789012:role/one"), False),
+    (allow(Action="iam:Get*", Resource="*"), False),
     ({"Effect": "Deny", "Action": "*", "Resource": "*"}, False),
 ])
 def test_admin_statements(stmt, expected):
@@ -209,11 +229,12 @@ def test_resource_scoping_conditions():
     assert docs.conditions_on(negated, ["aws:ResourceTag/"]) == []
 
 
-def test_module_import_does_not_load_policyuniverse():
-    # policyuniverse loads its action database (~190 ms) on import: the pack must not pay that at start.
-    code = "import sys, policies.iam_documents; print('policyuniverse' in sys.modules)"
+def test_module_import_does_not_load_the_action_database():
+    # The database is loaded on first use: the pack must not pay that at start.
+    code = ("from ml_dataset_governance.policies import iam_documents; "
+            "from ml_dataset_governance.policies.access import actions; print(actions.database.cache_info().currsize)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "0"
 
 
 # --- never raises --------------------------------------------------------------------------------

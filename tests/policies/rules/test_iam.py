@@ -102,13 +102,19 @@ def test_documents_allowing_everything_are_flagged(type_):
 
 
 @pytest.mark.parametrize("statement", [allow("*"), allow("*:*"), allow(["s3:*", "*"]),
-                                       {"Effect": "Allow", "Action": "*", "NotResource": BUCKET_ARN}])
+                                       {"Effect": "Allow", "Action": "*", "NotResource": BUCKET_ARN},
+                                       # judged by effect: every action but IAM's, an ARN-shaped wildcard, escalation
+                                       {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+                                       allow("*", "arn:aws:*:*:*:*"),
+                                       allow(["iam:AttachRolePolicy", "iam:CreatePolicyVersion"]),
+                                       allow("iam:Put*Policy", "arn:aws:iam::123456789012:role/*")])
 def test_admin_statement_forms(statement):
     assert evaluate([role("r", inline=[doc(statement)])]).flagged(ADMIN) == {"r"}
 
 
 @pytest.mark.parametrize("statement", [allow("s3:*"), allow("*", BUCKET_ARN), {**allow("*"), "Effect": "Deny"},
-                                       {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}])
+                                       allow("iam:Get*"),
+                                       allow("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/one")])
 def test_non_admin_statements_pass(statement):
     assert evaluate([role("r", inline=[doc(statement)])]).flagged(ADMIN) == set()
 
@@ -306,7 +312,7 @@ def test_roles_outside_the_stack_and_unset_roles_are_not_flagged():
     allow("s3:PutObject", ["arn:aws:s3:::*"]),
     allow("kms:Decrypt"),
     allow("kms:*", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*"),
-    {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+    {"Effect": "Allow", "NotAction": "iam:*", "Resource": "arn:aws:s3:::*/*"},
     {"Effect": "Allow", "Action": "s3:GetObject", "NotResource": f"{BUCKET_ARN}/*"},
     allow("kms:Decrypt", Condition={"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}),
     allow("s3:GetObject", Condition={"StringNotEquals": {"aws:ResourceTag/dataset": "x"}}),

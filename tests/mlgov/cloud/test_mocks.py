@@ -1,0 +1,113 @@
+"""Programs that use computed outputs the way real programs do, run by the gate's program runner."""
+
+import base64
+import ipaddress
+
+import pulumi
+import pulumi_aws as aws
+
+from mlgov.cloud import ACCOUNT_ID, CloudMocks, MockCloud
+from mlgov.program import UNKNOWN, run_program
+
+ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/eks"
+
+
+def everyday_program():
+    vpc = aws.ec2.Vpc("net", cidr_block="10.0.0.0/16", assign_generated_ipv6_cidr_block=True)
+    subnet = aws.ec2.Subnet("a", vpc_id=vpc.id, cidr_block="10.0.1.0/24",
+                            ipv6_cidr_block=vpc.ipv6_cidr_block.apply(lambda block: block[:-3] + "/64"))
+    bucket = aws.s3.Bucket("data")
+    cluster = aws.eks.Cluster("k8s", role_arn=ROLE, vpc_config={"subnet_ids": [subnet.id]})
+    kubeconfig = pulumi.Output.all(cluster.endpoint, cluster.certificate_authority.data).apply(
+        lambda parts: f"server: {parts[0]}\ncertificate-authority-data: {parts[1]}")
+    balancer = aws.lb.LoadBalancer("web", subnets=[subnet.id])
+    database = aws.rds.Instance("db", engine="postgres", instance_class="db.t3.micro", allocated_storage=20,
+                                manage_master_user_password=True, username="app")
+    zone = aws.route53.get_zone(name="example.com")
+    pulumi.export("policyPrefix", pulumi.Output.concat("prefix-", bucket.arn))
+    pulumi.export("objects", bucket.arn.apply(lambda arn: arn + "/*"))
+    pulumi.export("subnetIpv6", subnet.ipv6_cidr_block)
+    pulumi.export("kubeconfig", kubeconfig)
+    pulumi.export("endpoint", cluster.endpoint)
+    pulumi.export("certificate", cluster.certificate_authority.data)
+    pulumi.export("issuer", cluster.identities[0].oidcs[0].issuer)
+    pulumi.export("url", balancer.dns_name.apply(lambda name: "http://" + name))
+    pulumi.export("secretArn", database.master_user_secrets[0].secret_arn)
+    pulumi.export("zoneId", zone.zone_id)
+    pulumi.export("nameServer", zone.name_servers[0])
+
+
+def test_update_gives_realistic_values_to_ordinary_program_code():
+    out = run_program(everyday_program, project="shapes", preview=False).outputs
+    assert out["policyPrefix"].startswith("prefix-arn:aws:s3:::data-")
+    assert out["objects"].endswith("/*")
+    assert ipaddress.ip_network(out["subnetIpv6"]).prefixlen == 64
+    assert out["endpoint"].startswith("https://") and out["endpoint"].endswith(".eks.amazonaws.com")
+    assert base64.b64decode(out["certificate"]).startswith(b"-----BEGIN CERTIFICATE-----")
+    assert out["kubeconfig"].startswith("server: https://")
+    assert out["issuer"].startswith("https://oidc.eks.us-east-1.amazonaws.com/id/")
+    assert out["url"].startswith("http://web-") and out["url"].endswith(".us-east-1.elb.amazonaws.com")
+    assert out["secretArn"].startswith(f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:")
+    assert out["zoneId"].startswith("Z") and out["nameServer"].startswith("ns-")
+
+
+def test_preview_keeps_computed_outputs_unknown_but_answers_data_sources():
+    run = run_program(everyday_program, project="shapes", preview=True)
+    for key in ("policyPrefix", "subnetIpv6", "kubeconfig", "issuer", "url", "secretArn"):
+        assert run.outputs[key] == UNKNOWN, key
+    assert run.outputs["zoneId"].startswith("Z") and run.outputs["nameServer"].startswith("ns-")
+    cluster = next(r for r in run.resources if r.type == "aws:eks/cluster:Cluster")
+    assert cluster.id == "" and "endpoint" not in cluster.outputs
+
+
+def test_runs_are_deterministic():
+    first = run_program(everyday_program, project="shapes", preview=False)
+    second = run_program(everyday_program, project="shapes", preview=False)
+    assert first.outputs == second.outputs
+    assert [(r.urn, r.id, r.outputs) for r in first.resources] == [(r.urn, r.id, r.outputs) for r in second.resources]
+
+
+def test_settable_inputs_left_unset_are_not_invented():
+    """A placeholder `kmsKeyId` would make an unencrypted database look encrypted to a stack policy."""
+
+    def program():
+        aws.rds.Instance("db", engine="postgres", instance_class="db.t3.micro", allocated_storage=20)
+
+    database = next(r for r in run_program(program, project="p", preview=False).resources
+                    if r.type == "aws:rds/instance:Instance")
+    assert "kmsKeyId" not in database.outputs and "storageEncrypted" not in database.outputs
+    assert database.outputs["arn"].startswith(f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:db:db-")
+
+
+def test_data_sources_without_a_realistic_answer_get_a_shaped_one():
+    def program():
+        policy = aws.cloudfront.get_cache_policy(name="Managed-CachingOptimized")
+        pulumi.export("name", policy.name)
+        pulumi.export("ttl", policy.default_ttl)
+        pulumi.export("headers", policy.parameters_in_cache_key_and_forwarded_to_origins[0].headers_configs[0])
+
+    for preview in (False, True):
+        out = run_program(program, project="p", preview=preview).outputs
+        assert out["name"] == "Managed-CachingOptimized"
+        assert out["ttl"] == 1
+        assert set(out["headers"]) == {"header_behavior", "headers"}
+
+
+def test_reading_an_existing_resource_gives_its_full_state_in_both_modes():
+    def program():
+        vpc = aws.ec2.Vpc.get("existing", "vpc-0123456789abcdef0")
+        pulumi.export("vpcId", vpc.id)
+        pulumi.export("arn", vpc.arn)
+
+    for preview in (False, True):
+        out = run_program(program, project="p", preview=preview).outputs
+        assert out["arn"] == f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:vpc/vpc-0123456789abcdef0"
+    # The SDK's MockMonitor.ReadResource answers no id, which the SDK reads as unknown in preview.
+    assert run_program(program, project="p", preview=False).outputs["vpcId"] == "vpc-0123456789abcdef0"
+
+
+def test_adapter_keeps_the_region_and_serves_one_cloud():
+    cloud = MockCloud(region="eu-central-1")
+    mocks = CloudMocks(preview=False, cloud=cloud)
+    assert mocks.region == "eu-central-1" and mocks.cloud is cloud
+    assert CloudMocks(preview=True, region="ap-south-1").cloud.region == "ap-south-1"
