@@ -169,28 +169,25 @@ def _group_refs(stack: Stack, r: Resource, prop: str, path: str) -> tuple[set[st
     return refs, False
 
 
-def _security_groups_within_domain(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
+def _security_groups_governed(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
+    allowed = set(params.get("allowedSecurityGroupIds") or [])
     for r in stack.of_type(USER_PROFILE, SPACE):
         prop = "userSettings" if r.type == USER_PROFILE else "spaceSettings"
         if known(r.props, f"{prop}.securityGroups") and get(r.props, f"{prop}.securityGroups") is None:
             continue  # no override: the domain's groups apply
-        domains = stack.referenced_by(r, "domainId", (DOMAIN,))
-        if not domains:
-            continue
-        domain = domains[0]
         mine, mine_unknown = _group_refs(stack, r, prop, f"{prop}.securityGroups")
+        domains = stack.referenced_by(r, "domainId", (DOMAIN,))
         theirs: set[str] = set()
-        theirs_unknown = False
-        for block in ("defaultUserSettings", "defaultSpaceSettings"):
-            refs, undecided = _group_refs(stack, domain, block, f"{block}.securityGroups")
-            theirs |= refs
-            theirs_unknown = theirs_unknown or undecided
-        extra = mine - theirs
-        if extra and not (mine_unknown or theirs_unknown):
-            names = sorted(stack.by_urn[u].name if u in stack.by_urn else u for u in extra)
-            yield Finding(r.urn, f"{prop}.securityGroups adds {', '.join(names)}, which domain '{domain.name}' does "
-                                 "not use; expected a subset of the domain's security groups.")
-        elif mine_unknown or theirs_unknown:
+        for domain in domains[:1]:
+            for block in ("defaultUserSettings", "defaultSpaceSettings"):
+                theirs |= _group_refs(stack, domain, block, f"{block}.securityGroups")[0]
+        # A group of this stack is judged by the security-group rules; any other is invisible to the pack.
+        unseen = sorted(g for g in mine - theirs - allowed if g not in stack.by_urn)
+        if unseen:
+            yield Finding(r.urn, f"{prop}.securityGroups uses {', '.join(unseen)}, neither a group of the domain nor "
+                                 "one declared in this stack, so no rule can check what it opens; expected the "
+                                 "domain's groups, groups of this stack, or allowedSecurityGroupIds.")
+        elif mine_unknown:
             yield Unverifiable(f"{r.name}: {prop}.securityGroups")
 
 
@@ -304,21 +301,25 @@ RULES = (
         tags=("sagemaker", "data-protection"),
     ),
     Rule(
-        id="sagemaker-studio-security-groups-within-domain",
-        title="Studio user profiles and spaces use only security groups the domain uses",
+        id="sagemaker-studio-security-groups-governed",
+        title="Studio user profiles and spaces use only the domain's security groups or ones declared in this stack",
         severity="medium",
         enforcement="mandatory",
-        frameworks=(NIST("SC-7"),),
+        frameworks=(NIST("SC-7"), NIST("CM-8")),
         stack=True,
         rationale=(
-            "A user profile or space that lists its own securityGroups replaces the domain's for its apps: a group "
-            "with open egress or extra ingress reopens the network path the domain closed. Groups are compared by "
-            "property dependency (URNs, known in a first preview) or by known id; a profile without an override "
-            "passes."
+            "A user profile or space that lists its own securityGroups replaces the domain's for its apps. Groups "
+            "declared in this stack are judged by the security-group rules (no public ingress, prefix lists "
+            "resolved); a group id from elsewhere can open anything without any rule seeing it. Per-team groups "
+            "of the stack pass. Groups are compared by property dependency (URNs, known in a first preview) or by "
+            "known id; groups managed by another governed stack go in allowedSecurityGroupIds."
         ),
-        remediation="Set `security_groups` on profiles and spaces to the domain's groups "
-                    "(`user_settings={\"security_groups\": [studio_sg.id], ...}`).",
-        checks=(_security_groups_within_domain,),
+        remediation="Declare the team's group in the stack and reference it: "
+                    "`user_settings={\"security_groups\": [team_sg.id], ...}`.",
+        checks=(_security_groups_governed,),
+        params={"allowedSecurityGroupIds": {"type": "array", "items": {"type": "string"}, "default": [],
+                                            "description": "Security groups outside this stack accepted on profiles "
+                                                           "and spaces."}},
         tags=("sagemaker", "network"),
     ),
 )

@@ -179,35 +179,44 @@ def test_compliant_twins_pass(type_token, inputs, config):
     assert _flags(type_token, inputs, "sagemaker-studio-settings-not-weakened", config=cfg) == (set(), set())
 
 
-# --- security groups within the domain -------------------------------------------------------------
+# --- security groups the pack can see -------------------------------------------------------------
+
+SG_RULE = "sagemaker-studio-security-groups-governed"
+
 
 def _studio_stack(profile_groups, domain_groups=("sg-1",)):
     domain = resource(studio.DOMAIN, "studio", {**_with(DOMAIN, "defaultUserSettings.securityGroups",
                                                         list(domain_groups)), "id": "d-1"})
-    groups = [resource(studio.SECURITY_GROUP, name, {"id": name, "vpcId": "vpc-1"}) for name in ("sg-1", "sg-open")]
+    groups = [resource(studio.SECURITY_GROUP, name, {"id": name, "vpcId": "vpc-1"}) for name in ("sg-1", "sg-team")]
     profile = _with(PROFILE, "userSettings.securityGroups", profile_groups)
     return [domain, *groups, resource(studio.USER_PROFILE, "alice", profile,
                                       property_dependencies={"domainId": [domain.urn]})]
 
 
-@pytest.mark.parametrize(("profile_groups", "flagged"), [(["sg-1"], set()), (["sg-1", "sg-open"], {"alice"}),
-                                                         (["sg-open"], {"alice"})])
-def test_profile_groups_must_be_the_domains(profile_groups, flagged):
-    result = evaluate(_studio_stack(profile_groups))
-    assert result.flagged("sagemaker-studio-security-groups-within-domain") == flagged
+@pytest.mark.parametrize(("profile_groups", "flagged"), [
+    (["sg-1"], set()),
+    (["sg-team"], set()),  # a per-team group of this stack: judged by the security-group rules
+    (["sg-1", "sg-0external"], {"alice"}),
+    (["sg-0external"], {"alice"}),
+])
+def test_profile_groups_must_be_visible_to_the_pack(profile_groups, flagged):
+    assert evaluate(_studio_stack(profile_groups)).flagged(SG_RULE) == flagged
 
 
-def test_first_preview_groups_are_compared_by_dependency():
+def test_groups_of_another_governed_stack_can_be_allowed():
+    config = {SG_RULE: {"allowedSecurityGroupIds": ["sg-0external"]}}
+    assert evaluate(_studio_stack(["sg-0external"]), config=config).flagged(SG_RULE) == set()
+
+
+def test_first_preview_groups_are_resolved_by_dependency():
     stack = _studio_stack([UNKNOWN])
-    domain, sg1, open_sg, profile = stack
-    domain.property_dependencies["defaultUserSettings"] = [sg1.urn]
-    domain.inputs["defaultUserSettings"]["securityGroups"] = [UNKNOWN]
-    domain.outputs["defaultUserSettings"]["securityGroups"] = [UNKNOWN]
-    for urn, flagged in ((sg1.urn, set()), (open_sg.urn, {"alice"})):
-        profile.property_dependencies["userSettings"] = [urn]
-        result = evaluate(stack)
-        assert result.flagged("sagemaker-studio-security-groups-within-domain") == flagged
-        assert result.unverifiable("sagemaker-studio-security-groups-within-domain") == set()
+    profile = stack[-1]
+    profile.property_dependencies["userSettings"] = [stack[2].urn]
+    result = evaluate(stack)
+    assert result.flagged(SG_RULE) == set() and result.unverifiable(SG_RULE) == set()
+    profile.property_dependencies["userSettings"] = []
+    result = evaluate(stack)
+    assert result.flagged(SG_RULE) == set() and result.unverifiable(SG_RULE) == {""}
 
 
 # --- real programs ---------------------------------------------------------------------------------
@@ -218,7 +227,7 @@ def _studio_program(weak: bool):
 
         vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
         studio_sg = aws.ec2.SecurityGroup("studio-sg", vpc_id=vpc.id)
-        open_sg = aws.ec2.SecurityGroup("open-sg", vpc_id=vpc.id)
+        team_sg = aws.ec2.SecurityGroup("team-sg", vpc_id=vpc.id)
         domain = aws.sagemaker.Domain(
             "studio", domain_name="studio", auth_mode="IAM", vpc_id=vpc.id, subnet_ids=["subnet-1"],
             app_network_access_type="VpcOnly",
@@ -228,7 +237,7 @@ def _studio_program(weak: bool):
         aws.sagemaker.UserProfile(
             "alice", domain_id=domain.id, user_profile_name="alice",
             user_settings={"execution_role": ROLE,
-                           "security_groups": [open_sg.id] if weak else [studio_sg.id]})
+                           "security_groups": ["sg-0external"] if weak else [team_sg.id]})
         script = "#!/bin/bash\n" + (f"export AWS_ACCESS_KEY_ID={FAKE_KEY_ID}\n" if weak else "echo ok\n")
         aws.sagemaker.StudioLifecycleConfig(
             "setup", studio_lifecycle_config_name="setup", studio_lifecycle_config_app_type="JupyterLab",
@@ -237,7 +246,7 @@ def _studio_program(weak: bool):
     return program
 
 
-RULES = ("sagemaker-domain-docker-restricted", "sagemaker-studio-security-groups-within-domain",
+RULES = ("sagemaker-domain-docker-restricted", "sagemaker-studio-security-groups-governed",
          "sagemaker-lifecycle-config-no-secrets", "sagemaker-studio-settings-not-weakened")
 
 
@@ -252,6 +261,6 @@ def test_real_program_compliant_studio_passes_in_both_modes(preview):
 def test_real_program_weakened_studio_is_blocked_in_both_modes(preview):
     result = evaluate_program(_studio_program(True), preview=preview)
     assert result.flagged("sagemaker-domain-docker-restricted") == {"studio"}
-    assert result.flagged("sagemaker-studio-security-groups-within-domain") == {"alice"}
+    assert result.flagged("sagemaker-studio-security-groups-governed") == {"alice"}
     assert result.flagged("sagemaker-lifecycle-config-no-secrets") == {"setup"}
     assert FAKE_KEY_ID not in json.dumps([d.message for d in result.diagnostics])
