@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Iterable
 
+from ml_dataset_governance.policies import controls
 from ml_dataset_governance.policies.catalog import all_rules
 from ml_dataset_governance.policies.model import Rule
 
@@ -51,6 +52,7 @@ def render(rules: Iterable[Rule]) -> str:
             mapping.setdefault((f"{f.name} {f.version}", f.control), []).append(r.id)
     for (framework, control), ids in sorted(mapping.items()):
         out.append(f"| {framework} | {control} | {', '.join(f'`{i}`' for i in ids)} |")
+    out += controls.render(rules)
     for r in rules:
         out += [
             "",

@@ -366,7 +366,7 @@ RULES = (
         title="SageMaker endpoint data capture and async inference output are KMS-encrypted",
         severity="high",
         enforcement="mandatory",
-        frameworks=(FSBP("SageMaker.24"), NIST("SC-28")),
+        frameworks=(NIST("SC-28"),),
         rationale=(
             "Data capture writes inference requests and responses (dataset rows and predictions) to S3; async "
             "inference writes responses. Without kmsKeyId they are under an S3-managed key."
