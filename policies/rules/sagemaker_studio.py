@@ -175,12 +175,13 @@ def _security_groups_governed(stack: Stack, params: Mapping[str, Any]) -> Iterat
         prop = "userSettings" if r.type == USER_PROFILE else "spaceSettings"
         if known(r.props, f"{prop}.securityGroups") and get(r.props, f"{prop}.securityGroups") is None:
             continue  # no override: the domain's groups apply
-        mine, mine_unknown = _group_refs(stack, r, prop, f"{prop}.securityGroups")
         domains = stack.referenced_by(r, "domainId", (DOMAIN,))
+        if not domains:
+            continue  # the domain lives in another stack, which governs its profiles' groups
+        mine, mine_unknown = _group_refs(stack, r, prop, f"{prop}.securityGroups")
         theirs: set[str] = set()
-        for domain in domains[:1]:
-            for block in ("defaultUserSettings", "defaultSpaceSettings"):
-                theirs |= _group_refs(stack, domain, block, f"{block}.securityGroups")[0]
+        for block in ("defaultUserSettings", "defaultSpaceSettings"):
+            theirs |= _group_refs(stack, domains[0], block, f"{block}.securityGroups")[0]
         # A group of this stack is judged by the security-group rules; any other is invisible to the pack.
         unseen = sorted(g for g in mine - theirs - allowed if g not in stack.by_urn)
         if unseen:
@@ -312,7 +313,8 @@ RULES = (
             "declared in this stack are judged by the security-group rules (no public ingress, prefix lists "
             "resolved); a group id from elsewhere can open anything without any rule seeing it. Per-team groups "
             "of the stack pass. Groups are compared by property dependency (URNs, known in a first preview) or by "
-            "known id; groups managed by another governed stack go in allowedSecurityGroupIds."
+            "known id; groups managed by another governed stack go in allowedSecurityGroupIds. Profiles of a domain "
+            "declared in another stack are left to that stack."
         ),
         remediation="Declare the team's group in the stack and reference it: "
                     "`user_settings={\"security_groups\": [team_sg.id], ...}`.",
