@@ -15,7 +15,7 @@ from ml_dataset_governance.policies.datasets import BUCKET_TYPES, DATASET_PARAMS
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, FSBP, NIST
 from ml_dataset_governance.policies.governed_buckets import EXTERNAL_BUCKET_PARAM, bucket_name
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
-from ml_dataset_governance.policies.rules.s3 import LIFECYCLE_TYPES, bucket_policy, encryption
+from ml_dataset_governance.policies.rules.s3 import BUCKET_POLICY, LIFECYCLE_TYPES, SSE_TYPES, bucket_policy, encryption
 from ml_dataset_governance.policies.rules.s3.public_access import PUBLIC_ACCESS_FLAGS
 from ml_dataset_governance.policies.values import (
     MalformedDocument,
@@ -244,6 +244,7 @@ RULES = (
         enforcement="mandatory",
         frameworks=(NIST("AC-4"), NIST("AC-21")),
         stack=True,
+        reads=(REPLICATION, *BUCKET_TYPES),
         rationale=(
             "A replication rule copies every new object to its destination: a bucket without the dataset's tag, "
             "policy and key, or in another account, is a standing exfiltration path. BucketReplicationConfig rules "
@@ -262,6 +263,7 @@ RULES = (
         enforcement="mandatory",
         frameworks=(NIST("SI-12"), NIST("CP-9")),
         stack=True,
+        reads=(*LIFECYCLE_TYPES, *BUCKET_TYPES),
         rationale=(
             "An expiration action on a dataset bucket deletes current objects (with versioning, it turns them into "
             "non-current versions that the noncurrent rule then deletes): a lifecycle rule can erase a dataset "
@@ -294,6 +296,7 @@ RULES = (
         enforcement="mandatory",
         frameworks=(NIST("AC-3"), NIST("CM-2")),
         stack=True,
+        reads=(*BUCKET_TYPES, DIRECTORY_BUCKET, BUCKET_POLICY),
         rationale=(
             "A bucket has one policy: two BucketPolicy resources (or one plus the bucket's inline policy) overwrite "
             "each other in whatever order they are applied, so a permissive second policy silently replaces the "
@@ -311,6 +314,7 @@ RULES = (
         enforcement="mandatory",
         frameworks=(FSBP("S3.17"), NIST("SC-28")),
         stack=True,
+        reads=(DIRECTORY_BUCKET, *SSE_TYPES),
         rationale=(
             "Directory buckets (S3 Express One Zone) hold the hottest copies of training data. They take the same "
             "BucketServerSideEncryptionConfiguration as general-purpose buckets and are judged by the same check "

@@ -161,6 +161,7 @@ GUARDRAILS = Rule(
     enforcement="mandatory",
     frameworks=(NIST("AC-3"), NIST("SC-7"), NIST("SC-28")),
     stack=True,
+    reads=(ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT, POLICY),
     rationale=(
         "From a notebook, a user can call CreateTrainingJob as the execution role with no VPC, no network "
         "isolation and no KMS keys: the pack's resource rules never see that request. Each role that trusts "

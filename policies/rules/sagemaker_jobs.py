@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ml_dataset_governance.policies.datasets import DATASET_PARAMS
+from ml_dataset_governance.policies.datasets import BUCKET_TYPES, DATASET_PARAMS
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, FSBP, NIST
 from ml_dataset_governance.policies.governed_buckets import EXTERNAL_BUCKET_PARAM, destination_verdict
 from ml_dataset_governance.policies.instance_storage import has_local_nvme
@@ -384,6 +384,7 @@ RULES = (
         enforcement="mandatory",
         frameworks=(NIST("AC-3"), NIST("AU-2")),
         stack=True,
+        reads=(FEATURE_GROUP, ENDPOINT_CONFIG, *BUCKET_TYPES),
         rationale=(
             "An offline feature store or a data-capture destination is a new copy of the dataset. In a bucket "
             "without the dataset tag it escapes the dataset's bucket policy, key, retention and audit trail. The "

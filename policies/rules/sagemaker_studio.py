@@ -308,6 +308,7 @@ RULES = (
         enforcement="mandatory",
         frameworks=(NIST("SC-7"), NIST("CM-8")),
         stack=True,
+        reads=(USER_PROFILE, SPACE, DOMAIN, SECURITY_GROUP),
         rationale=(
             "A user profile or space that lists its own securityGroups replaces the domain's for its apps. Groups "
             "declared in this stack are judged by the security-group rules (no public ingress, prefix lists "
