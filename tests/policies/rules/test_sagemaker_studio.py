@@ -179,44 +179,76 @@ def test_compliant_twins_pass(type_token, inputs, config):
     assert _flags(type_token, inputs, "sagemaker-studio-settings-not-weakened", config=cfg) == (set(), set())
 
 
-# --- security groups the pack can see -------------------------------------------------------------
-
-SG_RULE = "sagemaker-studio-security-groups-governed"
-
+# --- security groups within the domain -------------------------------------------------------------
 
 def _studio_stack(profile_groups, domain_groups=("sg-1",)):
     domain = resource(studio.DOMAIN, "studio", {**_with(DOMAIN, "defaultUserSettings.securityGroups",
                                                         list(domain_groups)), "id": "d-1"})
-    groups = [resource(studio.SECURITY_GROUP, name, {"id": name, "vpcId": "vpc-1"}) for name in ("sg-1", "sg-team")]
+    groups = [resource(studio.SECURITY_GROUP, "sg-1", {"id": "sg-1", "vpcId": "vpc-1"}),
+              resource(studio.SECURITY_GROUP, "sg-open", {"id": "sg-open", "vpcId": "vpc-1", "egress": [
+                  {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}]})]
     profile = _with(PROFILE, "userSettings.securityGroups", profile_groups)
     return [domain, *groups, resource(studio.USER_PROFILE, "alice", profile,
                                       property_dependencies={"domainId": [domain.urn]})]
 
 
-@pytest.mark.parametrize(("profile_groups", "flagged"), [
-    (["sg-1"], set()),
-    (["sg-team"], set()),  # a per-team group of this stack: judged by the security-group rules
-    (["sg-1", "sg-0external"], {"alice"}),
-    (["sg-0external"], {"alice"}),
-])
-def test_profile_groups_must_be_visible_to_the_pack(profile_groups, flagged):
-    assert evaluate(_studio_stack(profile_groups)).flagged(SG_RULE) == flagged
+@pytest.mark.parametrize(("profile_groups", "flagged"), [(["sg-1"], set()), (["sg-1", "sg-open"], {"alice"}),
+                                                         (["sg-open"], {"alice"})])
+def test_profile_groups_must_be_the_domains(profile_groups, flagged):
+    result = evaluate(_studio_stack(profile_groups))
+    assert result.flagged("sagemaker-studio-security-groups-within-domain") == flagged
 
 
-def test_groups_of_another_governed_stack_can_be_allowed():
-    config = {SG_RULE: {"allowedSecurityGroupIds": ["sg-0external"]}}
-    assert evaluate(_studio_stack(["sg-0external"]), config=config).flagged(SG_RULE) == set()
+TEAM_RULES = ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+              "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
 
 
-def test_first_preview_groups_are_resolved_by_dependency():
+def _team_stack(team_ingress_from: str, preview: bool = False):
+    """A domain group reaching the endpoints' group; a team group open to itself and reaching the endpoints, plus
+    one ingress rule from `team_ingress_from` ("self", or another team's group)."""
+    domain_sg = resource(studio.SECURITY_GROUP, "domain-sg", {"id": "sg-d", "vpcId": "vpc-1"})
+    endpoints = resource(studio.SECURITY_GROUP, "endpoints-sg", {"id": "sg-e", "vpcId": "vpc-1"})
+    team = resource(studio.SECURITY_GROUP, "team-a", {"id": "sg-a", "vpcId": "vpc-1"})
+    other = resource(studio.SECURITY_GROUP, "team-b", {"id": "sg-b", "vpcId": "vpc-1"})
+
+    def rule(name, kind, group, peer):
+        inputs = {"securityGroupId": UNKNOWN if preview else group.inputs["id"], "ipProtocol": "-1",
+                  "referencedSecurityGroupId": UNKNOWN if preview else peer.inputs["id"]}
+        return resource(TEAM_RULES[kind], name, inputs, property_dependencies={
+            "securityGroupId": [group.urn], "referencedSecurityGroupId": [peer.urn]})
+
+    peer = team if team_ingress_from == "self" else other
+    rules = [rule("domain-to-endpoints", 1, domain_sg, endpoints), rule("team-to-endpoints", 1, team, endpoints),
+             rule("team-to-self", 1, team, team), rule("team-from-peer", 0, team, peer)]
+    domain = resource(studio.DOMAIN, "studio", {**_with(DOMAIN, "defaultUserSettings.securityGroups", ["sg-d"]),
+                                                "id": "d-1"})
+    profile = resource(studio.USER_PROFILE, "alice", _with(PROFILE, "userSettings.securityGroups", ["sg-a"]),
+                       property_dependencies={"domainId": [domain.urn]})
+    return [domain, domain_sg, endpoints, team, other, *rules, profile]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["update", "preview"])
+def test_a_team_group_open_only_to_itself_passes_and_one_admitting_another_team_does_not(preview):
+    """One group per team (AWS's advice for VpcOnly domains) is no more open than the domain's groups."""
+    rule = "sagemaker-studio-security-groups-within-domain"
+    isolated = evaluate(_team_stack("self", preview))
+    assert isolated.flagged(rule) == set() and isolated.unverifiable(rule) == set()
+    joined = evaluate(_team_stack("other", preview))
+    assert joined.flagged(rule) == {"alice"}
+    assert "team-a" in joined.messages(rule)[0]
+
+
+def test_first_preview_groups_are_compared_by_dependency():
     stack = _studio_stack([UNKNOWN])
-    profile = stack[-1]
-    profile.property_dependencies["userSettings"] = [stack[2].urn]
-    result = evaluate(stack)
-    assert result.flagged(SG_RULE) == set() and result.unverifiable(SG_RULE) == set()
-    profile.property_dependencies["userSettings"] = []
-    result = evaluate(stack)
-    assert result.flagged(SG_RULE) == set() and result.unverifiable(SG_RULE) == {""}
+    domain, sg1, open_sg, profile = stack
+    domain.property_dependencies["defaultUserSettings"] = [sg1.urn]
+    domain.inputs["defaultUserSettings"]["securityGroups"] = [UNKNOWN]
+    domain.outputs["defaultUserSettings"]["securityGroups"] = [UNKNOWN]
+    for urn, flagged in ((sg1.urn, set()), (open_sg.urn, {"alice"})):
+        profile.property_dependencies["userSettings"] = [urn]
+        result = evaluate(stack)
+        assert result.flagged("sagemaker-studio-security-groups-within-domain") == flagged
+        assert result.unverifiable("sagemaker-studio-security-groups-within-domain") == set()
 
 
 # --- real programs ---------------------------------------------------------------------------------
@@ -227,7 +259,8 @@ def _studio_program(weak: bool):
 
         vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
         studio_sg = aws.ec2.SecurityGroup("studio-sg", vpc_id=vpc.id)
-        team_sg = aws.ec2.SecurityGroup("team-sg", vpc_id=vpc.id)
+        open_sg = aws.ec2.SecurityGroup("open-sg", vpc_id=vpc.id, egress=[
+            {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}])
         domain = aws.sagemaker.Domain(
             "studio", domain_name="studio", auth_mode="IAM", vpc_id=vpc.id, subnet_ids=["subnet-1"],
             app_network_access_type="VpcOnly",
@@ -237,7 +270,7 @@ def _studio_program(weak: bool):
         aws.sagemaker.UserProfile(
             "alice", domain_id=domain.id, user_profile_name="alice",
             user_settings={"execution_role": ROLE,
-                           "security_groups": ["sg-0external"] if weak else [team_sg.id]})
+                           "security_groups": [open_sg.id] if weak else [studio_sg.id]})
         script = "#!/bin/bash\n" + (f"export AWS_ACCESS_KEY_ID={FAKE_KEY_ID}\n" if weak else "echo ok\n")
         aws.sagemaker.StudioLifecycleConfig(
             "setup", studio_lifecycle_config_name="setup", studio_lifecycle_config_app_type="JupyterLab",
@@ -246,7 +279,7 @@ def _studio_program(weak: bool):
     return program
 
 
-RULES = ("sagemaker-domain-docker-restricted", "sagemaker-studio-security-groups-governed",
+RULES = ("sagemaker-domain-docker-restricted", "sagemaker-studio-security-groups-within-domain",
          "sagemaker-lifecycle-config-no-secrets", "sagemaker-studio-settings-not-weakened")
 
 
@@ -261,6 +294,6 @@ def test_real_program_compliant_studio_passes_in_both_modes(preview):
 def test_real_program_weakened_studio_is_blocked_in_both_modes(preview):
     result = evaluate_program(_studio_program(True), preview=preview)
     assert result.flagged("sagemaker-domain-docker-restricted") == {"studio"}
-    assert result.flagged("sagemaker-studio-security-groups-governed") == {"alice"}
+    assert result.flagged("sagemaker-studio-security-groups-within-domain") == {"alice"}
     assert result.flagged("sagemaker-lifecycle-config-no-secrets") == {"setup"}
     assert FAKE_KEY_ID not in json.dumps([d.message for d in result.diagnostics])
