@@ -33,6 +33,7 @@ REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 DIRECTORY_BUCKET = "aws:s3/directoryBucket:DirectoryBucket"
 ACCESS_POINT = "aws:s3/accessPoint:AccessPoint"
 ACCESS_POINT_POLICY = "aws:s3control/accessPointPolicy:AccessPointPolicy"
+MULTI_REGION_ACCESS_POINT = "aws:s3control/multiRegionAccessPoint:MultiRegionAccessPoint"
 ACCESS_GRANT = "aws:s3control/accessGrant:AccessGrant"
 ACCESS_GRANTS_LOCATION = "aws:s3control/accessGrantsLocation:AccessGrantsLocation"
 
@@ -180,12 +181,13 @@ def _access_point_vpc(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _access_point_public_block(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
-    block = r.get("publicAccessBlockConfiguration")
+    path = "details.publicAccessBlock" if r.type == MULTI_REGION_ACCESS_POINT else "publicAccessBlockConfiguration"
+    block = r.get(path)
     if block is None:
         return  # AWS turns all four settings on when the access point is created without them
     off = [flag for flag in PUBLIC_ACCESS_FLAGS if get(block, flag) is False]
     if off:
-        yield f"publicAccessBlockConfiguration turns off {', '.join(off)}; expected all four settings true."
+        yield f"{path} turns off {', '.join(off)}; expected all four settings true."
 
 
 def _access_point_policy(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
@@ -331,19 +333,19 @@ RULES = (
         title="S3 access points have a VPC network origin, block public access and grant no public principal",
         severity="critical",
         enforcement="mandatory",
-        frameworks=(FSBP("S3.19"), AWS_CONFIG("s3-access-point-public-access-blocks"),
+        frameworks=(FSBP("S3.19"), FSBP("S3.24"), AWS_CONFIG("s3-access-point-public-access-blocks"),
                     AWS_CONFIG("s3-access-point-in-vpc-only"), NIST("AC-3"), NIST("SC-7")),
         rationale=(
             "An access point is a second front door to its bucket with its own policy and network origin. An "
             "Internet origin accepts requests from anywhere; turning off its public access block or a wildcard "
             "principal in its policy opens the bucket's data regardless of the bucket policy's own restrictions "
-            "(access-point policies are evaluated with the bucket policy's delegation). Unset public access block "
-            "settings default to on."
+            "(access-point policies are evaluated with the bucket policy's delegation). Multi-Region Access Points "
+            "are judged on their public access block. Unset public access block settings default to on."
         ),
         remediation="Create access points inside the VPC: `aws.s3.AccessPoint(\"ap\", bucket=bucket.id, "
                     "vpc_configuration={\"vpc_id\": vpc.id})` and keep its public access block settings on.",
         checks=(_access_point_vpc, _access_point_public_block, _access_point_policy),
-        resource_types=(ACCESS_POINT, ACCESS_POINT_POLICY),
+        resource_types=(ACCESS_POINT, ACCESS_POINT_POLICY, MULTI_REGION_ACCESS_POINT),
         tags=("s3", "access"),
     ),
     Rule(

@@ -165,6 +165,16 @@ def _capture_keys(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
         yield "asyncInferenceConfig.outputConfig.kmsKeyId is not set; expected a customer-managed KMS key."
 
 
+def _variants_redundant(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
+    for index, variant in enumerate(as_list(r.get("productionVariants"))):
+        if get(variant, "serverlessConfig") is not None:
+            continue  # serverless variants have no instance count
+        count = get(variant, "initialInstanceCount")
+        if isinstance(count, (int, float)) and not isinstance(count, bool) and count < 2:
+            yield (f"productionVariants[{index}].initialInstanceCount is {count:g}; expected at least 2 so SageMaker "
+                   "spreads the variant over Availability Zones.")
+
+
 # Where a resource copies data to S3: (type, top-level property, path to the S3 URI).
 _DESTINATIONS = (
     (FEATURE_GROUP, "offlineStoreConfig", "offlineStoreConfig.s3StorageConfig.s3Uri"),
@@ -376,6 +386,20 @@ RULES = (
         checks=(_capture_keys,),
         resource_types=(ENDPOINT_CONFIG,),
         tags=("sagemaker", "encryption"),
+    ),
+    Rule(
+        id="sagemaker-endpoint-config-multi-instance",
+        title="SageMaker endpoint production variants run at least two instances",
+        severity="low",
+        enforcement="advisory",
+        frameworks=(FSBP("SageMaker.4"), AWS_CONFIG("sagemaker-endpoint-config-prod-instance-count"), NIST("CP-10")),
+        rationale="One instance is one Availability Zone: an outage takes the endpoint down. Advisory: availability, "
+                  "not data exposure; serverless variants are not counted.",
+        remediation="Set `initial_instance_count=2` on each production variant of "
+                    "`aws.sagemaker.EndpointConfiguration`.",
+        checks=(_variants_redundant,),
+        resource_types=(ENDPOINT_CONFIG,),
+        tags=("sagemaker", "resilience"),
     ),
     Rule(
         id="sagemaker-data-stores-governed-buckets",
