@@ -28,7 +28,7 @@ SAGEMAKER = (
             config_rule="sagemaker-model-isolation-enabled",
             note="a VPC-only model also passes sagemaker-model-network-isolated"),
     Control("SageMaker.6", "App image configurations should be tagged", config_rule="sagemaker-app-image-config-tagged",
-            why="Not covered: tagging hygiene; aws:sagemaker/appImageConfig is not in the required-tags list."),
+            rules=("governance-required-tags",)),
     Control("SageMaker.7", "Images should be tagged", config_rule="sagemaker-image-tagged",
             rules=("governance-required-tags",)),
     Control("SageMaker.8", "Notebook instances should run on supported platforms",
