@@ -12,8 +12,7 @@ from ml_dataset_governance.policies.controls import Catalog, Control
 _RUNTIME = "No pre-deployment check possible: "
 _TEMPLATES = ("pulumi-aws 7 has no resource for it: checked when declared through CloudFormation, Cloud Control or "
               "aws-native (the template rule applies the job rules to it)")
-_INFERENCE_EXPERIMENT = ("Not covered: pulumi-aws 7 has no inference-experiment resource and the template rule does "
-                         "not map AWS::SageMaker::InferenceExperiment yet.")
+_EXPERIMENT = "pulumi-aws 7 has none: the aws-native resource and CloudFormation/Cloud Control declarations"
 
 SAGEMAKER = (
     Control("SageMaker.1", "Notebook instances should not have direct internet access",
@@ -69,9 +68,9 @@ SAGEMAKER = (
             config_rule="sagemaker-monitoring-schedule-traffic-encryption"),
     Control("SageMaker.23", "Inference experiments should have instance storage volume encrypted with customer "
             "managed AWS KMS keys", config_rule="sagemaker-inf-experiment-instance-storage-kms-encrypted",
-            why=_INFERENCE_EXPERIMENT),
+            note=_EXPERIMENT),
     Control("SageMaker.24", "Inference experiments should have data storage encrypted with customer managed AWS KMS "
-            "keys", config_rule="sagemaker-inf-experiment-data-storage-kms-encrypted", why=_INFERENCE_EXPERIMENT),
+            "keys", config_rule="sagemaker-inf-experiment-data-storage-kms-encrypted", note=_EXPERIMENT),
     Control("SageMaker.25", "Model quality job definitions should have network isolation enabled",
             config_rule="sagemaker-model-quality-job-definition-isolation",
             rules=("cloudformation-template-governed",), note=_TEMPLATES),

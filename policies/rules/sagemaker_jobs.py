@@ -175,6 +175,17 @@ def _variants_redundant(r: Resource, _params: Mapping[str, Any]) -> Iterator[str
                    "spreads the variant over Availability Zones.")
 
 
+INFERENCE_EXPERIMENT = "aws-native:sagemaker:InferenceExperiment"
+
+
+def _experiment_keys(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
+    """Shadow tests copy live inference traffic: the instance storage and the captured data take a key each."""
+    if not present(r.props, "kmsKey"):
+        yield "kmsKey is not set; expected a customer-managed KMS key for the instance storage volumes."
+    if r.get("dataStorageConfig") is not None and not present(r.props, "dataStorageConfig.kmsKey"):
+        yield "dataStorageConfig.kmsKey is not set; expected captured requests and responses under a customer key."
+
+
 # Where a resource copies data to S3: (type, top-level property, path to the S3 URI).
 _DESTINATIONS = (
     (FEATURE_GROUP, "offlineStoreConfig", "offlineStoreConfig.s3StorageConfig.s3Uri"),
@@ -400,6 +411,25 @@ RULES = (
         checks=(_variants_redundant,),
         resource_types=(ENDPOINT_CONFIG,),
         tags=("sagemaker", "resilience"),
+    ),
+    Rule(
+        id="sagemaker-inference-experiment-kms-encrypted",
+        title="SageMaker inference experiments encrypt instance storage and captured data with customer keys",
+        severity="medium",
+        enforcement="mandatory",
+        frameworks=(FSBP("SageMaker.23"), FSBP("SageMaker.24"),
+                    AWS_CONFIG("sagemaker-inf-experiment-instance-storage-kms-encrypted"),
+                    AWS_CONFIG("sagemaker-inf-experiment-data-storage-kms-encrypted"), NIST("SC-28")),
+        rationale=(
+            "A shadow test runs a candidate model on copies of live inference traffic and can capture it to S3. "
+            "pulumi-aws 7 has no inference-experiment resource: the aws-native resource is judged, and so is "
+            "AWS::SageMaker::InferenceExperiment in CloudFormation templates and Cloud Control desired state."
+        ),
+        remediation='`aws_native.sagemaker.InferenceExperiment(..., kms_key=key.arn, data_storage_config={'
+                    '"destination": uri, "kms_key": key.arn})`.',
+        checks=(_experiment_keys,),
+        resource_types=(INFERENCE_EXPERIMENT,),
+        tags=("sagemaker", "encryption"),
     ),
     Rule(
         id="sagemaker-data-stores-governed-buckets",
