@@ -12,6 +12,7 @@ from ml_dataset_governance.policies.rules import (
     dataset_access,
     escape_hatches,
     iam,
+    iam_identities,
     kms,
     kms_quality,
     network,
@@ -19,16 +20,21 @@ from ml_dataset_governance.policies.rules import (
     s3,
     s3_data_movement,
     sagemaker,
+    sagemaker_guardrails,
     sagemaker_jobs,
     sagemaker_studio,
     tagging,
 )
 
 _MODULES = (
-    sagemaker, sagemaker_jobs, sagemaker_studio, s3, s3_data_movement, kms, kms_quality, iam, network,
+    sagemaker, sagemaker_jobs, sagemaker_studio, s3, s3_data_movement, kms, kms_quality, iam, iam_identities, network,
     network_paths, data_catalogs, cloudtrail, tagging,
-    escape_hatches, dataset_access,
+    escape_hatches, dataset_access, sagemaker_guardrails,
 )
+
+# Written and tested, not yet in the pack: each joins its module's RULES once the bundled stack adopts what it requires
+# (the S3 endpoint's data perimeter, the execution roles' guardrails), or the keystone would fail on main.
+AWAITING_STACK = (network_paths.S3_ENDPOINT_PERIMETER, sagemaker_guardrails.GUARDRAILS)
 
 
 def collect(modules: Iterable[ModuleType]) -> tuple[Rule, ...]:
