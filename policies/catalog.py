@@ -32,9 +32,6 @@ _MODULES = (
     escape_hatches, dataset_access, sagemaker_guardrails,
 )
 
-# Written and tested, not yet in the pack: each joins its module's RULES once the bundled stack adopts what it requires
-# (the S3 endpoint's data perimeter, the execution roles' guardrails), or the keystone would fail on main.
-AWAITING_STACK = (network_paths.S3_ENDPOINT_PERIMETER, sagemaker_guardrails.GUARDRAILS)
 
 
 def collect(modules: Iterable[ModuleType]) -> tuple[Rule, ...]:

@@ -378,4 +378,5 @@ RULES = (
                                  "description": "Public CIDRs accepted as ACL sources."}},
         tags=("network",),
     ),
+    S3_ENDPOINT_PERIMETER,
 )

@@ -179,6 +179,4 @@ GUARDRAILS = Rule(
     tags=("sagemaker", "identity", "guardrails"),
 )
 
-# Joins the catalog once the bundled stack carries the guardrails (its own change, in infra/): until then the
-# keystone (the stack passes the strict pack) would fail on it. Tested on its own.
-RULES: tuple[Rule, ...] = ()
+RULES = (GUARDRAILS,)
