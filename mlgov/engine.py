@@ -16,11 +16,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mlgov.analyzer import Analyzer, AnalyzerInfo, Diagnostic
+# The analyzers this order runs on (defined in mlgov.analyzer) are importable from here too: tests and tools that
+# drive a pack usually want both.
+from mlgov.analyzer import Analyzer, AnalyzerError, AnalyzerInfo, Diagnostic, InProcessAnalyzer, PackProcess
 from mlgov.policy_config import reconcile
 from mlgov.resources import RecordedResource
 
-__all__ = ["Configured", "Evaluation", "analyze", "configure", "evaluate"]
+__all__ = ["Analyzer", "AnalyzerError", "AnalyzerInfo", "Configured", "Diagnostic", "Evaluation", "InProcessAnalyzer",
+           "PackProcess", "analyze", "configure", "evaluate"]
 
 
 @dataclass(frozen=True)
