@@ -9,6 +9,10 @@ Run: .venv/bin/python benchmarks/bench_pack.py [--runs 5] [--sizes 1000,2000,500
   against a one-stack-rule floor pack (the SDK deserializing every resource once for one no-op
   stack policy), with the growth from each size to the next.
 - Cold start: launch to the port line, median.
+- Instructions (when valgrind is installed): one AnalyzeStack per pack and size, in process under
+  callgrind, counting only the call (costs zeroed on entering os.getppid, dumped on os.getpgrp, two
+  C functions neither pack calls). Instruction counts do not depend on the machine's load or
+  caches, so their growth shows whether the pack's own work is linear when wall time is noisy.
 
 Requests are built once before timing, so the figures are the pack's side of each RPC. Not run
 by the tests (the suite never runs benchmarks).
@@ -18,7 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -164,11 +173,86 @@ def stack_seconds(packs: dict[str, PackProcess], request: Any, runs: int) -> dic
     return {name: statistics.median(t) for name, t in times.items()}
 
 
+def _in_process(pack: str) -> Any:
+    """`ours` (this project's servicer) or `floor-stack` (the SDK's servicer with one no-op stack policy)."""
+    from mlgov.analyzer import InProcessAnalyzer
+
+    if pack == "ours":
+        from ml_dataset_governance.policies.pack import pack_servicer
+
+        analyzer = InProcessAnalyzer(servicer=pack_servicer())
+    else:
+        from pulumi_policy import StackValidationPolicy
+
+        analyzer = InProcessAnalyzer([StackValidationPolicy(name="noop", description="no-op",
+                                                            validate=lambda args, report: None)], name="floor-stack")
+    analyzer.configure(reconcile(analyzer.info()))
+    return analyzer
+
+
+def callgrind_driver(pack: str, size: int) -> None:
+    """Run under callgrind by `instructions`: a warm-up call, then the measured call between the markers."""
+    analyzer = _in_process(pack)
+    analyzer._call("AnalyzeStack", stack_request(synthetic_stack(200)))  # first-call costs stay out
+    request = stack_request(synthetic_stack(size))
+    os.getppid()  # --zero-before
+    analyzer._call("AnalyzeStack", request)
+    os.getpgrp()  # --dump-before
+
+
+def instructions(pack: str, size: int) -> int:
+    """Instructions executed by one AnalyzeStack call of `pack` on a `size`-resource stack."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--zero-before=os_getppid",
+                        "--dump-before=os_getpgrp", "--dump-instr=no", sys.executable, __file__,
+                        "--callgrind-driver", pack, str(size)],
+                       check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env={**os.environ, "PULUMI_PROJECT": "bench", "PULUMI_STACK": "dev",
+                            "PULUMI_DRY_RUN": "false"})
+        dump = Path(f"{out}.1").read_text()  # part 1: from the zeroing to the dump
+    match = re.search(r"^(?:summary|totals): (\d+)", dump, re.M)
+    if match is None:
+        raise RuntimeError("no summary line in the callgrind dump")
+    return int(match.group(1))
+
+
+def print_instructions(sizes: list[int]) -> None:
+    print()
+    print(f"{'resources':>10} {'ours (Ir)':>14} {'stack floor (Ir)':>17} {'ours/floor':>11} {'growth':>8} "
+          f"{'floor growth':>13}")
+    counts = {size: {pack: instructions(pack, size) for pack in ("ours", "floor-stack")} for size in sizes}
+    previous = None
+    for size in sizes:
+        ours, floor = counts[size]["ours"], counts[size]["floor-stack"]
+        growth = f"{ours / previous[0]:.2f}x" if previous else "-"
+        floor_growth = f"{floor / previous[1]:.2f}x" if previous else "-"
+        print(f"{size:>10} {ours:>14,} {floor:>17,} {ours / floor:>10.2f}x {growth:>8} {floor_growth:>13}")
+        previous = (ours, floor)
+    first, last = counts[sizes[0]], counts[sizes[-1]]
+    print(f"instruction growth {sizes[0]} -> {sizes[-1]}: ours {last['ours'] / first['ours']:.2f}x, "
+          f"stack floor {last['floor-stack'] / first['floor-stack']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="1000,2000,5000,10000")
+    parser.add_argument("--instruction-sizes", default="1000,10000",
+                        help="sizes counted under callgrind (slow: about a minute per 1,000 resources); empty to skip")
+    parser.add_argument("--instructions-only", action="store_true")
+    parser.add_argument("--callgrind-driver", nargs=2, metavar=("PACK", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.callgrind_driver:
+        callgrind_driver(args.callgrind_driver[0], int(args.callgrind_driver[1]))
+        return
+    counted = [int(s) for s in args.instruction_sizes.split(",") if s]
+    if counted and not shutil.which("valgrind"):
+        print("valgrind not found: instruction counts skipped")
+        counted = []
+    if args.instructions_only:
+        print_instructions(counted)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     mix = analyze_requests(synthetic_stack(200))
     with tempfile.TemporaryDirectory() as tmp:
@@ -195,6 +279,8 @@ def main() -> None:
         print(f"{size:>10} {ours:>10.3f} {floor:>16.3f} {ours / floor:>10.2f}x {growth:>8}")
         previous = ours
     print(f"growth {sizes[0]} -> {sizes[-1]}: {stack[sizes[-1]]['ours'] / stack[sizes[0]]['ours']:.2f}x")
+    if counted:
+        print_instructions(counted)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,28 @@ def _trail_logging(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
         yield "enableLogging is false; expected the trail to be logging."
 
 
+CLOUDTRAIL_TRAIL_SECURE = Rule(
+    id="cloudtrail-trail-secure",
+    title="CloudTrail trails are multi-region, logging, validated and KMS-encrypted",
+    severity="medium",
+    enforcement="advisory",
+    frameworks=(FSBP("CloudTrail.1"), FSBP("CloudTrail.2"), FSBP("CloudTrail.4"), CIS("3.1"), CIS("3.2"),
+                CIS("3.5"), NIST("AU-9")),
+    rationale=(
+        "The audit trail is the evidence of who touched which dataset: it must see every region, be "
+        "tamper-evident (log file validation) and be encrypted with a key whose use is itself logged. Each "
+        "setting is checked on its own, so an unknown KMS key ARN in preview does not hide the others."
+    ),
+    remediation=(
+        "    aws.cloudtrail.Trail(\"audit\", s3_bucket_name=audit_bucket.id, is_multi_region_trail=True,\n"
+        "        enable_log_file_validation=True, enable_logging=True, kms_key_id=audit_key.arn)"
+    ),
+    checks=(_trail_multi_region, _trail_log_validation, _trail_kms, _trail_logging),
+    resource_types=(TRAIL,),
+    tags=("logging", "audit"),
+)
+
+
 # --- S3 data events ----------------------------------------------------------------------------------
 
 COVERS, NO, MAYBE = "covers", "no", "maybe"
@@ -277,53 +299,34 @@ def _dataset_data_events(stack: Stack, params: Mapping[str, Any]) -> Iterator[Fi
     yield from (Unverifiable(path) for path in dict.fromkeys(unknown))
 
 
-RULES = (
-    Rule(
-        id="cloudtrail-trail-secure",
-        title="CloudTrail trails are multi-region, logging, validated and KMS-encrypted",
-        severity="medium",
-        enforcement="advisory",
-        frameworks=(FSBP("CloudTrail.1"), FSBP("CloudTrail.2"), FSBP("CloudTrail.4"), CIS("3.1"), CIS("3.2"),
-                    CIS("3.5"), NIST("AU-9")),
-        rationale=(
-            "The audit trail is the evidence of who touched which dataset: it must see every region, be "
-            "tamper-evident (log file validation) and be encrypted with a key whose use is itself logged. Each "
-            "setting is checked on its own, so an unknown KMS key ARN in preview does not hide the others."
-        ),
-        remediation=(
-            "    aws.cloudtrail.Trail(\"audit\", s3_bucket_name=audit_bucket.id, is_multi_region_trail=True,\n"
-            "        enable_log_file_validation=True, enable_logging=True, kms_key_id=audit_key.arn)"
-        ),
-        checks=(_trail_multi_region, _trail_log_validation, _trail_kms, _trail_logging),
-        resource_types=(TRAIL,),
-        tags=("logging", "audit"),
+CLOUDTRAIL_DATASET_DATA_EVENTS = Rule(
+    id="cloudtrail-dataset-data-events",
+    title="Every dataset bucket is covered by CloudTrail S3 data events for read and write",
+    severity="high",
+    enforcement="advisory",
+    frameworks=(CIS("3.8"), CIS("3.9"), FSBP("S3.22"), FSBP("S3.23"),
+                AWS_CONFIG("cloudtrail-s3-dataevents-enabled"), NIST("AU-2")),
+    rationale=(
+        "Management events do not record object reads and writes: without S3 data events there is no trace of "
+        "who downloaded a dataset. Coverage comes from classic event selectors (read_write_type All, or "
+        "ReadOnly and WriteOnly selectors, with AWS::S3::Object values `arn:aws:s3:::` or "
+        "`arn:aws:s3:::<bucket>/`) or advanced selectors (eventCategory Data, resources.type AWS::S3::Object, "
+        "optional readOnly and resources.ARN startsWith), across all logging trails of the stack. In a first "
+        "preview the ARNs are unknown: a selector whose values depend on the bucket (property dependencies) "
+        "counts for it. A trail managed elsewhere (an organization trail) is not visible here: exempt the "
+        "bucket with that reason."
     ),
-    Rule(
-        id="cloudtrail-dataset-data-events",
-        title="Every dataset bucket is covered by CloudTrail S3 data events for read and write",
-        severity="high",
-        enforcement="advisory",
-        frameworks=(CIS("3.8"), CIS("3.9"), FSBP("S3.22"), FSBP("S3.23"),
-                    AWS_CONFIG("cloudtrail-s3-dataevents-enabled"), NIST("AU-2")),
-        rationale=(
-            "Management events do not record object reads and writes: without S3 data events there is no trace of "
-            "who downloaded a dataset. Coverage comes from classic event selectors (read_write_type All, or "
-            "ReadOnly and WriteOnly selectors, with AWS::S3::Object values `arn:aws:s3:::` or "
-            "`arn:aws:s3:::<bucket>/`) or advanced selectors (eventCategory Data, resources.type AWS::S3::Object, "
-            "optional readOnly and resources.ARN startsWith), across all logging trails of the stack. In a first "
-            "preview the ARNs are unknown: a selector whose values depend on the bucket (property dependencies) "
-            "counts for it. A trail managed elsewhere (an organization trail) is not visible here: exempt the "
-            "bucket with that reason."
-        ),
-        remediation=(
-            "    aws.cloudtrail.Trail(\"audit\", ..., event_selectors=[{\n"
-            "        \"read_write_type\": \"All\", \"include_management_events\": True,\n"
-            "        \"data_resources\": [{\"type\": \"AWS::S3::Object\",\n"
-            "                            \"values\": [dataset_bucket.arn.apply(lambda a: f\"{a}/\")]}]}])"
-        ),
-        checks=(_dataset_data_events,),
-        stack=True,
-        params=dict(DATASET_PARAMS),
-        tags=("logging", "audit", "s3"),
+    remediation=(
+        "    aws.cloudtrail.Trail(\"audit\", ..., event_selectors=[{\n"
+        "        \"read_write_type\": \"All\", \"include_management_events\": True,\n"
+        "        \"data_resources\": [{\"type\": \"AWS::S3::Object\",\n"
+        "                            \"values\": [dataset_bucket.arn.apply(lambda a: f\"{a}/\")]}]}])"
     ),
+    checks=(_dataset_data_events,),
+    stack=True,
+    params=dict(DATASET_PARAMS),
+    tags=("logging", "audit", "s3"),
 )
+
+
+RULES = (CLOUDTRAIL_TRAIL_SECURE, CLOUDTRAIL_DATASET_DATA_EVENTS)

@@ -42,12 +42,54 @@ def _connection_passwords(r: Resource, _params: Mapping[str, Any]) -> Iterator[s
         yield f"{_SETTINGS}.connectionPasswordEncryption.awsKmsKeyId is not set; expected a customer-managed KMS key."
 
 
+GLUE_DATA_CATALOG_ENCRYPTED = Rule(
+    id="glue-data-catalog-encrypted",
+    title="The Glue Data Catalog and its connection passwords are encrypted with a customer-managed KMS key",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("SC-28"), NIST("IA-5")),
+    rationale=(
+        "The catalog holds every dataset's schema, S3 location and partition values, and Glue connections hold "
+        "database passwords. Without SSE-KMS at rest (customer key) and connection-password encryption, "
+        "anyone with glue:GetConnection reads the passwords in clear."
+    ),
+    remediation="""Encrypt the catalog and its connection passwords:
+
+    aws.glue.DataCatalogEncryptionSettings("catalog", data_catalog_encryption_settings={
+        "encryption_at_rest": {"catalog_encryption_mode": "SSE-KMS", "sse_aws_kms_key_id": key.arn},
+        "connection_password_encryption": {"return_connection_password_encrypted": True,
+                                           "aws_kms_key_id": key.arn}})""",
+    checks=(_catalog_at_rest, _connection_passwords),
+    resource_types=(GLUE_ENCRYPTION,),
+    tags=("glue", "encryption"),
+)
+
+
 def _lake_defaults(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
     for prop in ("createDatabaseDefaultPermissions", "createTableDefaultPermissions"):
         for index, entry in enumerate(as_list(r.get(prop))):
             if get(entry, "principal") == IAM_ALLOWED_PRINCIPALS:
                 yield (f"{prop}[{index}] grants {IAM_ALLOWED_PRINCIPALS} ('Use only IAM access control'); expected "
                        "it empty, so Lake Formation grants decide who reads new databases and tables.")
+
+
+LAKEFORMATION_NO_IAM_ALLOWED_PRINCIPALS_DEFAULTS = Rule(
+    id="lakeformation-no-iam-allowed-principals-defaults",
+    title="Lake Formation grants nothing to IAM_ALLOWED_PRINCIPALS by default",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-3"), NIST("AC-6")),
+    rationale=(
+        "A default permission for IAM_ALLOWED_PRINCIPALS on new databases or tables ('Use only IAM access "
+        "control') lets any principal with Glue IAM permissions read every new table, whatever Lake Formation "
+        "grants say. The API treats an empty or unset list as Lake Formation access control, which passes."
+    ),
+    remediation='`aws.lakeformation.DataLakeSettings("lake", admins=[admin_role.arn], '
+                "create_database_default_permissions=[], create_table_default_permissions=[])`.",
+    checks=(_lake_defaults,),
+    resource_types=(LAKE_SETTINGS,),
+    tags=("lakeformation", "access"),
+)
 
 
 def _lake_external_access(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
@@ -62,62 +104,29 @@ def _lake_external_access(r: Resource, params: Mapping[str, Any]) -> Iterator[st
                "organization's data accounts.")
 
 
-RULES = (
-    Rule(
-        id="glue-data-catalog-encrypted",
-        title="The Glue Data Catalog and its connection passwords are encrypted with a customer-managed KMS key",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("SC-28"), NIST("IA-5")),
-        rationale=(
-            "The catalog holds every dataset's schema, S3 location and partition values, and Glue connections hold "
-            "database passwords. Without SSE-KMS at rest (customer key) and connection-password encryption, "
-            "anyone with glue:GetConnection reads the passwords in clear."
-        ),
-        remediation="""Encrypt the catalog and its connection passwords:
+LAKEFORMATION_EXTERNAL_ACCESS_RESTRICTED = Rule(
+    id="lakeformation-external-access-restricted",
+    title="Lake Formation gives no full-table access to external engines and trusts only allowed accounts",
+    severity="medium",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-3"), NIST("AC-21")),
+    rationale=(
+        "allowFullTableExternalDataAccess lets third-party query engines read whole tables without Lake "
+        "Formation's row and column filters; trustedResourceOwners lets other accounts' resources be shared "
+        "in. Accounts in allowedAccounts are accepted."
+    ),
+    remediation='`aws.lakeformation.DataLakeSettings("lake", allow_full_table_external_data_access=False, '
+                "trusted_resource_owners=[data_account_id])`.",
+    checks=(_lake_external_access,),
+    resource_types=(LAKE_SETTINGS,),
+    params={"allowedAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
+                                "description": "Accounts Lake Formation may trust as resource owners."}},
+    tags=("lakeformation", "access"),
+)
 
-    aws.glue.DataCatalogEncryptionSettings("catalog", data_catalog_encryption_settings={
-        "encryption_at_rest": {"catalog_encryption_mode": "SSE-KMS", "sse_aws_kms_key_id": key.arn},
-        "connection_password_encryption": {"return_connection_password_encrypted": True,
-                                           "aws_kms_key_id": key.arn}})""",
-        checks=(_catalog_at_rest, _connection_passwords),
-        resource_types=(GLUE_ENCRYPTION,),
-        tags=("glue", "encryption"),
-    ),
-    Rule(
-        id="lakeformation-no-iam-allowed-principals-defaults",
-        title="Lake Formation grants nothing to IAM_ALLOWED_PRINCIPALS by default",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("AC-3"), NIST("AC-6")),
-        rationale=(
-            "A default permission for IAM_ALLOWED_PRINCIPALS on new databases or tables ('Use only IAM access "
-            "control') lets any principal with Glue IAM permissions read every new table, whatever Lake Formation "
-            "grants say. The API treats an empty or unset list as Lake Formation access control, which passes."
-        ),
-        remediation='`aws.lakeformation.DataLakeSettings("lake", admins=[admin_role.arn], '
-                    "create_database_default_permissions=[], create_table_default_permissions=[])`.",
-        checks=(_lake_defaults,),
-        resource_types=(LAKE_SETTINGS,),
-        tags=("lakeformation", "access"),
-    ),
-    Rule(
-        id="lakeformation-external-access-restricted",
-        title="Lake Formation gives no full-table access to external engines and trusts only allowed accounts",
-        severity="medium",
-        enforcement="mandatory",
-        frameworks=(NIST("AC-3"), NIST("AC-21")),
-        rationale=(
-            "allowFullTableExternalDataAccess lets third-party query engines read whole tables without Lake "
-            "Formation's row and column filters; trustedResourceOwners lets other accounts' resources be shared "
-            "in. Accounts in allowedAccounts are accepted."
-        ),
-        remediation='`aws.lakeformation.DataLakeSettings("lake", allow_full_table_external_data_access=False, '
-                    "trusted_resource_owners=[data_account_id])`.",
-        checks=(_lake_external_access,),
-        resource_types=(LAKE_SETTINGS,),
-        params={"allowedAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
-                                    "description": "Accounts Lake Formation may trust as resource owners."}},
-        tags=("lakeformation", "access"),
-    ),
+
+RULES = (
+    GLUE_DATA_CATALOG_ENCRYPTED,
+    LAKEFORMATION_NO_IAM_ALLOWED_PRINCIPALS_DEFAULTS,
+    LAKEFORMATION_EXTERNAL_ACCESS_RESTRICTED,
 )

@@ -113,28 +113,29 @@ def _governed(r: Resource, _params: Mapping[str, Any]) -> Iterator[str | Unverif
         yield from _judge(r, *item)
 
 
-RULES = (
-    Rule(
-        id=RULE_ID,
-        title="CloudFormation stacks, stack sets, Cloud Control and aws-native resources create nothing the pack "
-              "would block",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("CM-2"), NIST("CM-7")),
-        rationale=(
-            "A CloudFormation stack (or stack set, or Cloud Control resource) can declare a public bucket policy, "
-            "an unisolated model or an admin role that no pulumi-aws rule ever sees. Inline templates (JSON or "
-            "YAML, intrinsic functions read as deploy-time values) are opened and every declared resource of a "
-            "mapped type is judged by the same mandatory-by-default rules as its pulumi-aws twin, with their "
-            "default parameters; "
-            "aws-native resources of those types are judged the same way. A template given only by URL, one that "
-            "does not parse, or a data-bearing type no rule covers is opaque and reported. Exempt a reviewed "
-            "stack by name, with a reason."
-        ),
-        remediation="Declare the resources with pulumi-aws (`aws.sagemaker.Model(...)` instead of "
-                    "`aws.cloudformation.Stack(template_body=...)`), or keep the template inline and compliant.",
-        checks=(_governed,),
-        resource_types=(CFN_STACK, CFN_STACK_SET, CLOUD_CONTROL, *templates.NATIVE_TYPES),
-        tags=("escape-hatch",),
+CLOUDFORMATION_TEMPLATE_GOVERNED = Rule(
+    id=RULE_ID,
+    title="CloudFormation stacks, stack sets, Cloud Control and aws-native resources create nothing the pack "
+          "would block",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("CM-2"), NIST("CM-7")),
+    rationale=(
+        "A CloudFormation stack (or stack set, or Cloud Control resource) can declare a public bucket policy, "
+        "an unisolated model or an admin role that no pulumi-aws rule ever sees. Inline templates (JSON or "
+        "YAML, intrinsic functions read as deploy-time values) are opened and every declared resource of a "
+        "mapped type is judged by the same mandatory-by-default rules as its pulumi-aws twin, with their "
+        "default parameters; "
+        "aws-native resources of those types are judged the same way. A template given only by URL, one that "
+        "does not parse, or a data-bearing type no rule covers is opaque and reported. Exempt a reviewed "
+        "stack by name, with a reason."
     ),
+    remediation="Declare the resources with pulumi-aws (`aws.sagemaker.Model(...)` instead of "
+                "`aws.cloudformation.Stack(template_body=...)`), or keep the template inline and compliant.",
+    checks=(_governed,),
+    resource_types=(CFN_STACK, CFN_STACK_SET, CLOUD_CONTROL, *templates.NATIVE_TYPES),
+    tags=("escape-hatch",),
 )
+
+
+RULES = (CLOUDFORMATION_TEMPLATE_GOVERNED,)

@@ -154,6 +154,48 @@ def _admin_documents(r: Resource, _params: Mapping[str, Any]) -> Iterator[str | 
             yield item
 
 
+_ADMIN_REMEDIATION = """Grant what the workload needs on its own resources instead of AdministratorAccess or "*" on "*":
+
+    aws.iam.RolePolicy("team-data", role=role.id, policy=pulumi.Output.json_dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"],
+                       "Resource": pulumi.Output.concat(bucket.arn, "/*")}]}))
+
+A deliberate break-glass role is an exemption with an owner, a reason and an expiry, not a config switch."""
+
+
+_ADMIN_TYPES = tuple(dict.fromkeys((*DOCUMENT_TYPES, *ATTACHMENT_PROPS)))
+
+
+IAM_NO_ADMIN_ACCESS = Rule(
+    id="iam-no-admin-access",
+    title="IAM principals get no administrator access (AdministratorAccess or \"*\" on \"*\")",
+    severity="critical",
+    enforcement="mandatory",
+    frameworks=(CIS("1.16"), FSBP("IAM.1"), NIST("AC-6"), AWS_CONFIG("iam-policy-no-statements-with-admin-access")),
+    rationale=(
+        "Full administrator access bypasses every dataset control: it can read any bucket, decrypt with any key "
+        "and rewrite the policies. It is refused however it is granted: Role.managedPolicyArns and "
+        "inlinePolicies, RolePolicy, UserPolicy, GroupPolicy, Policy, the Role/User/Group/PolicyAttachment "
+        "resources and the *PolicyAttachmentsExclusive resources (AdministratorAccess in any partition, plus "
+        "additionalForbiddenPolicyArns globs). A policy document that is not valid JSON is reported too."
+    ),
+    remediation=_ADMIN_REMEDIATION,
+    checks=(_admin_managed_policies, _admin_documents),
+    resource_types=_ADMIN_TYPES,
+    params={
+        "additionalForbiddenPolicyArns": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "Further managed-policy ARN globs never to attach (e.g. arn:aws:iam::aws:policy/"
+                           "IAMFullAccess).",
+        },
+    },
+    tags=("iam", "least-privilege"),
+)
+
+
 def _admin_attached_by_reference(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     """Attachments (and roles) whose managed-policy ARN refers to an aws.iam.Policy of this stack granting admin."""
     admin_policies: dict[str, Resource] = {}
@@ -180,6 +222,25 @@ def _admin_attached_by_reference(stack: Stack, _params: Mapping[str, Any]) -> It
         elif any(p.urn in unknown_policies for p in targets):
             unknown.add(f"{attacher.name}.{prop}")
     yield from (Unverifiable(path) for path in sorted(unknown))
+
+
+IAM_NO_ADMIN_ACCESS_ATTACHED = Rule(
+    id="iam-no-admin-access-attached",
+    title="No attachment in the stack attaches a customer-managed policy granting \"*\" on \"*\"",
+    severity="critical",
+    enforcement="mandatory",
+    frameworks=(CIS("1.16"), FSBP("IAM.1"), NIST("AC-6")),
+    rationale=(
+        "An attachment only names a policy ARN, so whether it grants administrator access depends on the "
+        "aws.iam.Policy it refers to (correlated by property dependencies, then known ARNs). The policy itself is "
+        "refused by iam-no-admin-access; this names every role, user or group it would reach, so exempting "
+        "one policy does not silently authorize attaching it anywhere."
+    ),
+    remediation=_ADMIN_REMEDIATION,
+    checks=(_admin_attached_by_reference,),
+    stack=True,
+    tags=("iam", "least-privilege"),
+)
 
 
 # --- SageMaker execution-role trust --------------------------------------------------------------
@@ -218,6 +279,32 @@ def _sagemaker_role_trust(r: Resource, _params: Mapping[str, Any]) -> Iterator[s
     if trusts_sagemaker and others:
         yield (f"assumeRolePolicy trusts {SAGEMAKER_PRINCIPAL} and also {_describe(others)}; expected a SageMaker "
                f"execution role to trust only {SAGEMAKER_PRINCIPAL}.")
+
+
+_TRUST_REMEDIATION = """Trust the SageMaker service only, confined to this account:
+
+    aws.iam.Role("team-exec", assume_role_policy=pulumi.Output.json_dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+                       "Action": "sts:AssumeRole",
+                       "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]}))"""
+
+
+IAM_SAGEMAKER_ROLE_TRUSTS_SAGEMAKER_ONLY = Rule(
+    id="iam-sagemaker-role-trusts-sagemaker-only",
+    title="Roles that trust SageMaker trust no other principal",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-6"), NIST("AC-3")),
+    rationale=(
+        "A SageMaker execution role holds dataset grants; if its trust policy also names another service, "
+        "an account or \"*\", those principals can assume it and read the datasets outside Studio."
+    ),
+    remediation=_TRUST_REMEDIATION,
+    checks=(_sagemaker_role_trust,),
+    resource_types=(ROLE,),
+    tags=("iam", "sagemaker"),
+)
 
 
 # (type, top-level property, nested path or None): where SageMaker resources name their execution role.
@@ -287,6 +374,25 @@ def _execution_role_trust(stack: Stack, _params: Mapping[str, Any]) -> Iterator[
     yield from (Unverifiable(path) for path in sorted(unknown))
 
 
+IAM_SAGEMAKER_EXECUTION_ROLE_TRUST = Rule(
+    id="iam-sagemaker-execution-role-trust",
+    title="Execution roles of SageMaker domains, profiles, notebooks and models trust only SageMaker",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-6"), NIST("AC-3")),
+    rationale=(
+        "Every role a Domain (defaultUserSettings / defaultSpaceSettings.executionRole), UserProfile "
+        "(userSettings.executionRole), NotebookInstance (roleArn) or Model (executionRoleArn) runs as must be "
+        "assumable by sagemaker.amazonaws.com and nobody else. Roles are correlated by property dependencies, "
+        "then by a known ARN, so a first preview is decided when the trust policy is known."
+    ),
+    remediation=_TRUST_REMEDIATION,
+    checks=(_execution_role_trust,),
+    stack=True,
+    tags=("iam", "sagemaker"),
+)
+
+
 # --- least privilege on data actions -------------------------------------------------------------
 
 DEFAULT_DATA_ACTIONS = [
@@ -320,134 +426,47 @@ def _wildcard_data_actions(r: Resource, params: Mapping[str, Any]) -> Iterator[s
                    "key ARNs (or an aws:ResourceTag condition).")
 
 
-_ADMIN_REMEDIATION = """Grant what the workload needs on its own resources instead of AdministratorAccess or "*" on "*":
-
-    aws.iam.RolePolicy("team-data", role=role.id, policy=pulumi.Output.json_dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"],
-                       "Resource": pulumi.Output.concat(bucket.arn, "/*")}]}))
-
-A deliberate break-glass role is an exemption with an owner, a reason and an expiry, not a config switch."""
-
-_TRUST_REMEDIATION = """Trust the SageMaker service only, confined to this account:
-
-    aws.iam.Role("team-exec", assume_role_policy=pulumi.Output.json_dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
-                       "Action": "sts:AssumeRole",
-                       "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]}))"""
-
 _DATA_REMEDIATION = """Name the dataset's bucket and key instead of "*":
 
     aws.iam.RolePolicy("team-data", role=role.id, policy=pulumi.Output.json_dumps({"Statement": [
         {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": pulumi.Output.concat(bucket.arn, "/*")},
         {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": key.arn}]}))"""
 
-_ADMIN_TYPES = tuple(dict.fromkeys((*DOCUMENT_TYPES, *ATTACHMENT_PROPS)))
+
+IAM_POLICY_NO_WILDCARD_RESOURCE_DATA_ACTIONS = Rule(
+    id="iam-policy-no-wildcard-resource-data-actions",
+    title="Identity policies grant dataset data actions only on named buckets and keys",
+    severity="high",
+    enforcement="advisory",
+    frameworks=(NIST("AC-6"), FSBP("KMS.2"), FSBP("IAM.21")),
+    rationale=(
+        "Reading, writing or deleting objects, decrypting with keys, and changing bucket or key policies are "
+        "granted per dataset. An Allow of such an action (s3:*, s3:Get*, kms:Decrypt, or a NotAction that "
+        "covers one) on Resource \"*\", an all-buckets ARN (arn:aws:s3:::*), an all-keys ARN (key/*) or a "
+        "NotResource reaches every dataset. Scope: identity policies only (key and bucket policies name their "
+        "own resource as \"*\"); actions outside dataActions (sagemaker:*, logs:*) are not this rule's concern; "
+        "statements scoped by an aws:ResourceTag/ResourceAccount/ResourceOrgID condition pass; \"*\" on \"*\" is "
+        "left to iam-no-admin-access."
+    ),
+    remediation=_DATA_REMEDIATION,
+    checks=(_wildcard_data_actions,),
+    resource_types=DOCUMENT_TYPES,
+    params={
+        "dataActions": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": DEFAULT_DATA_ACTIONS,
+            "description": "Actions that must never be granted on every resource.",
+        },
+    },
+    tags=("iam", "least-privilege"),
+)
+
 
 RULES = (
-    Rule(
-        id="iam-no-admin-access",
-        title="IAM principals get no administrator access (AdministratorAccess or \"*\" on \"*\")",
-        severity="critical",
-        enforcement="mandatory",
-        frameworks=(CIS("1.16"), FSBP("IAM.1"), NIST("AC-6"), AWS_CONFIG("iam-policy-no-statements-with-admin-access")),
-        rationale=(
-            "Full administrator access bypasses every dataset control: it can read any bucket, decrypt with any key "
-            "and rewrite the policies. It is refused however it is granted: Role.managedPolicyArns and "
-            "inlinePolicies, RolePolicy, UserPolicy, GroupPolicy, Policy, the Role/User/Group/PolicyAttachment "
-            "resources and the *PolicyAttachmentsExclusive resources (AdministratorAccess in any partition, plus "
-            "additionalForbiddenPolicyArns globs). A policy document that is not valid JSON is reported too."
-        ),
-        remediation=_ADMIN_REMEDIATION,
-        checks=(_admin_managed_policies, _admin_documents),
-        resource_types=_ADMIN_TYPES,
-        params={
-            "additionalForbiddenPolicyArns": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Further managed-policy ARN globs never to attach (e.g. arn:aws:iam::aws:policy/"
-                               "IAMFullAccess).",
-            },
-        },
-        tags=("iam", "least-privilege"),
-    ),
-    Rule(
-        id="iam-no-admin-access-attached",
-        title="No attachment in the stack attaches a customer-managed policy granting \"*\" on \"*\"",
-        severity="critical",
-        enforcement="mandatory",
-        frameworks=(CIS("1.16"), FSBP("IAM.1"), NIST("AC-6")),
-        rationale=(
-            "An attachment only names a policy ARN, so whether it grants administrator access depends on the "
-            "aws.iam.Policy it refers to (correlated by property dependencies, then known ARNs). The policy itself is "
-            "refused by iam-no-admin-access; this names every role, user or group it would reach, so exempting "
-            "one policy does not silently authorize attaching it anywhere."
-        ),
-        remediation=_ADMIN_REMEDIATION,
-        checks=(_admin_attached_by_reference,),
-        stack=True,
-        tags=("iam", "least-privilege"),
-    ),
-    Rule(
-        id="iam-sagemaker-role-trusts-sagemaker-only",
-        title="Roles that trust SageMaker trust no other principal",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("AC-6"), NIST("AC-3")),
-        rationale=(
-            "A SageMaker execution role holds dataset grants; if its trust policy also names another service, "
-            "an account or \"*\", those principals can assume it and read the datasets outside Studio."
-        ),
-        remediation=_TRUST_REMEDIATION,
-        checks=(_sagemaker_role_trust,),
-        resource_types=(ROLE,),
-        tags=("iam", "sagemaker"),
-    ),
-    Rule(
-        id="iam-sagemaker-execution-role-trust",
-        title="Execution roles of SageMaker domains, profiles, notebooks and models trust only SageMaker",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("AC-6"), NIST("AC-3")),
-        rationale=(
-            "Every role a Domain (defaultUserSettings / defaultSpaceSettings.executionRole), UserProfile "
-            "(userSettings.executionRole), NotebookInstance (roleArn) or Model (executionRoleArn) runs as must be "
-            "assumable by sagemaker.amazonaws.com and nobody else. Roles are correlated by property dependencies, "
-            "then by a known ARN, so a first preview is decided when the trust policy is known."
-        ),
-        remediation=_TRUST_REMEDIATION,
-        checks=(_execution_role_trust,),
-        stack=True,
-        tags=("iam", "sagemaker"),
-    ),
-    Rule(
-        id="iam-policy-no-wildcard-resource-data-actions",
-        title="Identity policies grant dataset data actions only on named buckets and keys",
-        severity="high",
-        enforcement="advisory",
-        frameworks=(NIST("AC-6"), FSBP("KMS.2"), FSBP("IAM.21")),
-        rationale=(
-            "Reading, writing or deleting objects, decrypting with keys, and changing bucket or key policies are "
-            "granted per dataset. An Allow of such an action (s3:*, s3:Get*, kms:Decrypt, or a NotAction that "
-            "covers one) on Resource \"*\", an all-buckets ARN (arn:aws:s3:::*), an all-keys ARN (key/*) or a "
-            "NotResource reaches every dataset. Scope: identity policies only (key and bucket policies name their "
-            "own resource as \"*\"); actions outside dataActions (sagemaker:*, logs:*) are not this rule's concern; "
-            "statements scoped by an aws:ResourceTag/ResourceAccount/ResourceOrgID condition pass; \"*\" on \"*\" is "
-            "left to iam-no-admin-access."
-        ),
-        remediation=_DATA_REMEDIATION,
-        checks=(_wildcard_data_actions,),
-        resource_types=DOCUMENT_TYPES,
-        params={
-            "dataActions": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_DATA_ACTIONS,
-                "description": "Actions that must never be granted on every resource.",
-            },
-        },
-        tags=("iam", "least-privilege"),
-    ),
+    IAM_NO_ADMIN_ACCESS,
+    IAM_NO_ADMIN_ACCESS_ATTACHED,
+    IAM_SAGEMAKER_ROLE_TRUSTS_SAGEMAKER_ONLY,
+    IAM_SAGEMAKER_EXECUTION_ROLE_TRUST,
+    IAM_POLICY_NO_WILDCARD_RESOURCE_DATA_ACTIONS,
 )

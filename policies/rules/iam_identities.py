@@ -96,6 +96,34 @@ def _least_privilege(r: Resource, _params: Mapping[str, Any]) -> Iterator[str | 
                "never administrator, permissions-management or service-wide write grants.")
 
 
+IAM_IDENTITY_GRANTS_LEAST_PRIVILEGE = Rule(
+    id="iam-identity-grants-least-privilege",
+    title="IAM users, groups and SSO permission sets get no administrator, permissions-management or "
+          "service-wide grants",
+    severity="critical",
+    enforcement="mandatory",
+    frameworks=(FSBP("IAM.1"), FSBP("IAM.21"), CIS("1.16"),
+                AWS_CONFIG("iam-policy-no-statements-with-admin-access"),
+                AWS_CONFIG("iam-policy-no-statements-with-full-access"), NIST("AC-6")),
+    rationale=(
+        "A person's user, group or permission set with administrator access (in any spelling: NotAction, "
+        "\"*:*\", PowerUserAccess), with permissions management on every resource (iam:PutRolePolicy, "
+        "iam:PassRole, sso:*...: a path to any dataset) or with every action of a service on every resource "
+        "(s3:*, kms:*) bypasses the catalog's per-persona roles. Statements are judged with the IAM action "
+        "database; AWS managed policies by their documents (a managed ARN missing from the snapshot is noted, "
+        "not passed). Customer managed policies are judged where they are declared."
+    ),
+    remediation="Give people a persona role through a permission set with a scoped inline policy:\n\n"
+                "    aws.ssoadmin.PermissionSetInlinePolicy(\"analyst\", instance_arn=instance_arn,\n"
+                "        permission_set_arn=analyst.arn, inline_policy=json.dumps({\"Version\": \"2012-10-17\",\n"
+                "        \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"sts:AssumeRole\",\n"
+                "                       \"Resource\": persona_role_arn}]}))",
+    checks=(_least_privilege,),
+    resource_types=tuple(_GRANTS),
+    tags=("iam", "identity"),
+)
+
+
 def _writable(stmt: Any, services: tuple[str, ...]) -> list[str]:
     """The services among `services` where the statement grants a write, permissions or tagging action."""
     granted = granted_actions(stmt)
@@ -110,6 +138,22 @@ def _user_direct_policy(r: Resource, _params: Mapping[str, Any]) -> Iterator[str
                "sets or roles.")
 
 
+IAM_USER_NO_DIRECT_POLICIES = Rule(
+    id="iam-user-no-direct-policies",
+    title="IAM users get permissions only through groups, permission sets or roles",
+    severity="low",
+    enforcement="advisory",
+    frameworks=(FSBP("IAM.2"), AWS_CONFIG("iam-user-no-policies-check"), CIS("1.15"), NIST("AC-2")),
+    rationale="Policies on individual users drift from the catalog and are not reviewed with the personas. "
+              "Advisory: hygiene; what the policy grants is judged by iam-identity-grants-least-privilege.",
+    remediation="Attach the policy to a group (`aws.iam.GroupPolicyAttachment(group=team.name, policy_arn=...)`) "
+                "and add the user to it.",
+    checks=(_user_direct_policy,),
+    resource_types=(USER_POLICY, USER_POLICY_ATTACHMENT, POLICY_ATTACHMENT),
+    tags=("iam", "identity"),
+)
+
+
 def _long_lived_credentials(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
     if r.type == ACCESS_KEY:
         status = r.get("status")
@@ -120,62 +164,23 @@ def _long_lived_credentials(r: Resource, _params: Mapping[str, Any]) -> Iterator
         yield "gives an IAM user a console password; expected console access through IAM Identity Center (SSO)."
 
 
-RULES = (
-    Rule(
-        id="iam-identity-grants-least-privilege",
-        title="IAM users, groups and SSO permission sets get no administrator, permissions-management or "
-              "service-wide grants",
-        severity="critical",
-        enforcement="mandatory",
-        frameworks=(FSBP("IAM.1"), FSBP("IAM.21"), CIS("1.16"),
-                    AWS_CONFIG("iam-policy-no-statements-with-admin-access"),
-                    AWS_CONFIG("iam-policy-no-statements-with-full-access"), NIST("AC-6")),
-        rationale=(
-            "A person's user, group or permission set with administrator access (in any spelling: NotAction, "
-            "\"*:*\", PowerUserAccess), with permissions management on every resource (iam:PutRolePolicy, "
-            "iam:PassRole, sso:*...: a path to any dataset) or with every action of a service on every resource "
-            "(s3:*, kms:*) bypasses the catalog's per-persona roles. Statements are judged with the IAM action "
-            "database; AWS managed policies by their documents (a managed ARN missing from the snapshot is noted, "
-            "not passed). Customer managed policies are judged where they are declared."
-        ),
-        remediation="Give people a persona role through a permission set with a scoped inline policy:\n\n"
-                    "    aws.ssoadmin.PermissionSetInlinePolicy(\"analyst\", instance_arn=instance_arn,\n"
-                    "        permission_set_arn=analyst.arn, inline_policy=json.dumps({\"Version\": \"2012-10-17\",\n"
-                    "        \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"sts:AssumeRole\",\n"
-                    "                       \"Resource\": persona_role_arn}]}))",
-        checks=(_least_privilege,),
-        resource_types=tuple(_GRANTS),
-        tags=("iam", "identity"),
+IAM_USER_NO_LONG_LIVED_CREDENTIALS = Rule(
+    id="iam-user-no-long-lived-credentials",
+    title="IAM users have no access keys or console passwords created by the stack",
+    severity="medium",
+    enforcement="advisory",
+    frameworks=(NIST("IA-5"), NIST("AC-2")),
+    rationale=(
+        "An access key created by Pulumi puts its secret in the state, never expires and works from anywhere; "
+        "a console password bypasses the organization's SSO. Both are how dataset credentials leak. Advisory: "
+        "some break-glass users need them, exempted with a reason."
     ),
-    Rule(
-        id="iam-user-no-direct-policies",
-        title="IAM users get permissions only through groups, permission sets or roles",
-        severity="low",
-        enforcement="advisory",
-        frameworks=(FSBP("IAM.2"), AWS_CONFIG("iam-user-no-policies-check"), CIS("1.15"), NIST("AC-2")),
-        rationale="Policies on individual users drift from the catalog and are not reviewed with the personas. "
-                  "Advisory: hygiene; what the policy grants is judged by iam-identity-grants-least-privilege.",
-        remediation="Attach the policy to a group (`aws.iam.GroupPolicyAttachment(group=team.name, policy_arn=...)`) "
-                    "and add the user to it.",
-        checks=(_user_direct_policy,),
-        resource_types=(USER_POLICY, USER_POLICY_ATTACHMENT, POLICY_ATTACHMENT),
-        tags=("iam", "identity"),
-    ),
-    Rule(
-        id="iam-user-no-long-lived-credentials",
-        title="IAM users have no access keys or console passwords created by the stack",
-        severity="medium",
-        enforcement="advisory",
-        frameworks=(NIST("IA-5"), NIST("AC-2")),
-        rationale=(
-            "An access key created by Pulumi puts its secret in the state, never expires and works from anywhere; "
-            "a console password bypasses the organization's SSO. Both are how dataset credentials leak. Advisory: "
-            "some break-glass users need them, exempted with a reason."
-        ),
-        remediation="Use IAM Identity Center: `aws.ssoadmin.AccountAssignment(...)` for people, role sessions for "
-                    "workloads, instead of `aws.iam.AccessKey(user=...)`.",
-        checks=(_long_lived_credentials,),
-        resource_types=(ACCESS_KEY, LOGIN_PROFILE),
-        tags=("iam", "credentials"),
-    ),
+    remediation="Use IAM Identity Center: `aws.ssoadmin.AccountAssignment(...)` for people, role sessions for "
+                "workloads, instead of `aws.iam.AccessKey(user=...)`.",
+    checks=(_long_lived_credentials,),
+    resource_types=(ACCESS_KEY, LOGIN_PROFILE),
+    tags=("iam", "credentials"),
 )
+
+
+RULES = (IAM_IDENTITY_GRANTS_LEAST_PRIVILEGE, IAM_USER_NO_DIRECT_POLICIES, IAM_USER_NO_LONG_LIVED_CREDENTIALS)

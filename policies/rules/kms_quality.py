@@ -120,6 +120,35 @@ def _key_references(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding
                                      "of this account.")
 
 
+KMS_KEY_REFERENCE_CUSTOMER_MANAGED = Rule(
+    id="kms-key-reference-customer-managed",
+    title="Every KMS key reference names an enabled, rotated customer-managed key of this account",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(FSBP("KMS.4"), NIST("SC-12"), NIST("SC-28")),
+    stack=True,
+    reads=KEY_AND_ALIAS_TYPES,
+    rationale=(
+        "Encryption settings are only as strong as the key they name. An AWS-managed key (alias/aws/s3...) "
+        "lets anyone in the account who can read the data decrypt it, since its key policy cannot be changed; "
+        "a key of another account is governed by that account; a disabled key breaks the data path; an "
+        "unrotated key protects ever more data. Every key-reference property of every resource is checked. "
+        "The own account is allowedKeyAccounts, or else the account of the stack's own keys (from their "
+        "ARNs). Imported-material keys need allowExternalKeys."
+    ),
+    remediation="Create the key in the stack and reference it: `key = aws.kms.Key(\"data\", enable_key_rotation="
+                "True)` then `kms_key_id=key.arn` (never `alias/aws/s3`).",
+    checks=(_key_references,),
+    params={
+        "allowedKeyAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
+                               "description": "Accounts whose keys may be referenced (default: the stack's)."},
+        "allowExternalKeys": {"type": "boolean", "default": False,
+                              "description": "Accept keys with imported key material."},
+    },
+    tags=("kms", "encryption"),
+)
+
+
 # --- imported key material -------------------------------------------------------------------------
 
 def _external_key(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
@@ -132,6 +161,28 @@ def _external_key(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
                "KMS; expected an AWS-generated customer-managed key (or allowExternalKeys with a reason).")
     if r.get("validTo"):
         yield "validTo makes the key material expire, after which every object it encrypted is unreadable."
+
+
+KMS_EXTERNAL_KEY_NOT_USED = Rule(
+    id="kms-external-key-not-used",
+    title="KMS keys use AWS-generated key material, never material passed through the stack",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("SC-12"),),
+    rationale=(
+        "ExternalKey and ReplicaExternalKey hold imported key material: AWS cannot rotate it automatically, a "
+        "copy lives outside KMS, and keyMaterialBase64 puts it in the program and the Pulumi state (readable by "
+        "anyone with state access). validTo schedules the material's expiry, and with it the data's. Set "
+        "allowExternalKeys when a regulation requires imported material (then import it out of band)."
+    ),
+    remediation="Use `aws.kms.Key(\"data\", enable_key_rotation=True)` (AWS-generated material).",
+    checks=(_external_key,),
+    resource_types=(EXTERNAL_KEY, REPLICA_EXTERNAL_KEY),
+    params={"allowExternalKeys": {"type": "boolean", "default": False,
+                                  "description": "Accept imported key material (keyMaterialBase64 and validTo "
+                                                 "are still flagged)."}},
+    tags=("kms", "encryption"),
+)
 
 
 # --- grants ------------------------------------------------------------------------------------------
@@ -158,93 +209,47 @@ def _grant_least_privilege(r: Resource, params: Mapping[str, Any]) -> Iterator[s
         yield "operations include CreateGrant, which lets the grantee re-delegate the key; expected it removed."
 
 
+KMS_GRANT_LEAST_PRIVILEGE = Rule(
+    id="kms-grant-least-privilege",
+    title="KMS grants name one principal of an allowed account and cannot be re-delegated",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-6"), NIST("AC-3")),
+    rationale=(
+        "A grant gives its grantee key operations outside the key policy. A wildcard or whole-account grantee, "
+        "a principal of a foreign account (not allowedAccounts or the key's own account), or CreateGrant among "
+        "the operations (re-delegation) hands decryption of the dataset to principals the key policy never "
+        "named."
+    ),
+    remediation="`aws.kms.Grant(\"job\", key_id=key.key_id, grantee_principal=role.arn, operations=[\"Decrypt\", "
+                "\"GenerateDataKey\"], retiring_principal=admin_role.arn)`.",
+    checks=(_grant_least_privilege,),
+    resource_types=(GRANT,),
+    params={"allowedAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
+                                "description": "Accounts whose principals may be grantees."}},
+    tags=("kms", "access"),
+)
+
+
 def _grant_retirable(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
     if not r.get("retiringPrincipal") and as_bool(r.get("retireOnDelete")) is not True:
         yield ("neither retiringPrincipal nor retireOnDelete is set; expected the grant to be retired when it is "
                "no longer needed.")
 
 
-# --- records -------------------------------------------------------------------------------------
-
-RULES = (
-    Rule(
-        id="kms-key-reference-customer-managed",
-        title="Every KMS key reference names an enabled, rotated customer-managed key of this account",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(FSBP("KMS.4"), NIST("SC-12"), NIST("SC-28")),
-        stack=True,
-        reads=KEY_AND_ALIAS_TYPES,
-        rationale=(
-            "Encryption settings are only as strong as the key they name. An AWS-managed key (alias/aws/s3...) "
-            "lets anyone in the account who can read the data decrypt it, since its key policy cannot be changed; "
-            "a key of another account is governed by that account; a disabled key breaks the data path; an "
-            "unrotated key protects ever more data. Every key-reference property of every resource is checked. "
-            "The own account is allowedKeyAccounts, or else the account of the stack's own keys (from their "
-            "ARNs). Imported-material keys need allowExternalKeys."
-        ),
-        remediation="Create the key in the stack and reference it: `key = aws.kms.Key(\"data\", enable_key_rotation="
-                    "True)` then `kms_key_id=key.arn` (never `alias/aws/s3`).",
-        checks=(_key_references,),
-        params={
-            "allowedKeyAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
-                                   "description": "Accounts whose keys may be referenced (default: the stack's)."},
-            "allowExternalKeys": {"type": "boolean", "default": False,
-                                  "description": "Accept keys with imported key material."},
-        },
-        tags=("kms", "encryption"),
-    ),
-    Rule(
-        id="kms-external-key-not-used",
-        title="KMS keys use AWS-generated key material, never material passed through the stack",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("SC-12"),),
-        rationale=(
-            "ExternalKey and ReplicaExternalKey hold imported key material: AWS cannot rotate it automatically, a "
-            "copy lives outside KMS, and keyMaterialBase64 puts it in the program and the Pulumi state (readable by "
-            "anyone with state access). validTo schedules the material's expiry, and with it the data's. Set "
-            "allowExternalKeys when a regulation requires imported material (then import it out of band)."
-        ),
-        remediation="Use `aws.kms.Key(\"data\", enable_key_rotation=True)` (AWS-generated material).",
-        checks=(_external_key,),
-        resource_types=(EXTERNAL_KEY, REPLICA_EXTERNAL_KEY),
-        params={"allowExternalKeys": {"type": "boolean", "default": False,
-                                      "description": "Accept imported key material (keyMaterialBase64 and validTo "
-                                                     "are still flagged)."}},
-        tags=("kms", "encryption"),
-    ),
-    Rule(
-        id="kms-grant-least-privilege",
-        title="KMS grants name one principal of an allowed account and cannot be re-delegated",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("AC-6"), NIST("AC-3")),
-        rationale=(
-            "A grant gives its grantee key operations outside the key policy. A wildcard or whole-account grantee, "
-            "a principal of a foreign account (not allowedAccounts or the key's own account), or CreateGrant among "
-            "the operations (re-delegation) hands decryption of the dataset to principals the key policy never "
-            "named."
-        ),
-        remediation="`aws.kms.Grant(\"job\", key_id=key.key_id, grantee_principal=role.arn, operations=[\"Decrypt\", "
-                    "\"GenerateDataKey\"], retiring_principal=admin_role.arn)`.",
-        checks=(_grant_least_privilege,),
-        resource_types=(GRANT,),
-        params={"allowedAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
-                                    "description": "Accounts whose principals may be grantees."}},
-        tags=("kms", "access"),
-    ),
-    Rule(
-        id="kms-grant-retirable",
-        title="KMS grants have a retiring principal or retire on delete",
-        severity="low",
-        enforcement="advisory",
-        frameworks=(NIST("AC-2"),),
-        rationale="A grant nobody can retire outlives its purpose. Advisory: hygiene, the grant's scope is judged by "
-                  "kms-grant-least-privilege.",
-        remediation="Set `retiring_principal=admin_role.arn` (or `retire_on_delete=True`) on `aws.kms.Grant`.",
-        checks=(_grant_retirable,),
-        resource_types=(GRANT,),
-        tags=("kms", "access"),
-    ),
+KMS_GRANT_RETIRABLE = Rule(
+    id="kms-grant-retirable",
+    title="KMS grants have a retiring principal or retire on delete",
+    severity="low",
+    enforcement="advisory",
+    frameworks=(NIST("AC-2"),),
+    rationale="A grant nobody can retire outlives its purpose. Advisory: hygiene, the grant's scope is judged by "
+              "kms-grant-least-privilege.",
+    remediation="Set `retiring_principal=admin_role.arn` (or `retire_on_delete=True`) on `aws.kms.Grant`.",
+    checks=(_grant_retirable,),
+    resource_types=(GRANT,),
+    tags=("kms", "access"),
 )
+
+
+RULES = (KMS_KEY_REFERENCE_CUSTOMER_MANAGED, KMS_EXTERNAL_KEY_NOT_USED, KMS_GRANT_LEAST_PRIVILEGE, KMS_GRANT_RETIRABLE)

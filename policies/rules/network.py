@@ -142,9 +142,58 @@ def _sg_ingress(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
         yield from _vpc_ingress_rule(r, params)
 
 
+EC2_SECURITY_GROUP_NO_PUBLIC_INGRESS = Rule(
+    id="ec2-security-group-no-public-ingress",
+    title="Security groups allow no ingress from the internet (0.0.0.0/0, ::/0)",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(FSBP("EC2.18"), CIS("5.2"), CIS("5.3"), NIST("SC-7"),
+                AWS_CONFIG("vpc-sg-open-only-to-authorized-ports")),
+    rationale=(
+        "Ingress from anywhere exposes Studio apps, endpoints and notebooks holding dataset copies to the "
+        "internet. Checked in inline `ingress` blocks of SecurityGroup and DefaultSecurityGroup, "
+        "ec2.SecurityGroupRule (type ingress) and vpc.SecurityGroupIngressRule, each entry on its own. "
+        "Any /0 (e.g. 10.0.0.0/0) is the whole internet; a non-private range wider than /8 (IPv4) or /16 "
+        "(IPv6), as in the 0.0.0.0/1 + 128.0.0.0/1 split, is treated the same. CIDRs listed in "
+        "`allowedCidrs` are accepted."
+    ),
+    remediation=(
+        "Allow ingress from the VPC CIDR or another security group only:\n\n"
+        "    aws.vpc.SecurityGroupIngressRule(\"https-from-vpc\", security_group_id=sg.id,\n"
+        "        ip_protocol=\"tcp\", from_port=443, to_port=443, cidr_ipv4=vpc.cidr_block)"
+    ),
+    checks=(_sg_ingress,),
+    resource_types=(SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE),
+    params={
+        "allowedCidrs": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "CIDRs accepted even though they are internet-wide (e.g. a public load balancer).",
+        },
+    },
+    tags=("network",),
+)
+
+
 def _subnet_public_ip(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
     if as_bool(r.get("mapPublicIpOnLaunch")) is True:
         yield "mapPublicIpOnLaunch is true; expected false so instances get no public IP address."
+
+
+EC2_SUBNET_NO_PUBLIC_IP = Rule(
+    id="ec2-subnet-no-public-ip",
+    title="Subnets do not assign public IP addresses on launch",
+    severity="medium",
+    enforcement="advisory",
+    frameworks=(FSBP("EC2.15"), AWS_CONFIG("subnet-auto-assign-public-ip-disabled"), NIST("SC-7")),
+    rationale="A public IP on launch gives instances and notebooks a direct internet path around the VPC "
+              "endpoints and their policies.",
+    remediation="Set `map_public_ip_on_launch=False` (the default) on `aws.ec2.Subnet`.",
+    checks=(_subnet_public_ip,),
+    resource_types=SUBNET_TYPES,
+    tags=("network",),
+)
 
 
 # --- VPC correlation for VpcOnly Studio domains ------------------------------------------------------
@@ -215,6 +264,43 @@ def _domain_endpoints(stack: Stack, params: Mapping[str, Any]) -> Iterator[Findi
     yield from (Unverifiable(path) for path in dict.fromkeys(unknown))
 
 
+DEFAULT_REQUIRED_SERVICES = ["s3", "sagemaker.api", "sagemaker.runtime", "studio", "sts", "logs", "kms", "ecr.api",
+                             "ecr.dkr"]
+
+
+VPC_DOMAIN_REQUIRED_ENDPOINTS = Rule(
+    id="vpc-domain-required-endpoints",
+    title="The VPC of a VpcOnly Studio domain has the VPC endpoints Studio needs",
+    severity="medium",
+    enforcement="advisory",
+    frameworks=(NIST("SC-7"), AWS_CONFIG("service-vpc-endpoint-enabled")),
+    rationale=(
+        "Without internet access, Studio reaches S3, SageMaker, STS, CloudWatch Logs, KMS and ECR only through "
+        "VPC endpoints; a missing one breaks Studio or tempts teams to add a NAT gateway. Services match by "
+        "dotted suffix of the endpoint's service name (`com.amazonaws.<region>.sagemaker.api`; the Studio "
+        "endpoint is `aws.sagemaker.<region>.studio`). The domain's VPC is found through the property "
+        "dependency of its `vpcId`, or its known id for an existing VPC."
+    ),
+    remediation=(
+        "Add an endpoint per missing service:\n\n"
+        "    aws.ec2.VpcEndpoint(\"sts\", vpc_id=vpc.id, service_name=f\"com.amazonaws.{region}.sts\",\n"
+        "        vpc_endpoint_type=\"Interface\", private_dns_enabled=True, subnet_ids=subnet_ids,\n"
+        "        security_group_ids=[endpoint_sg.id])"
+    ),
+    checks=(_domain_endpoints,),
+    stack=True,
+    params={
+        "requiredServices": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": DEFAULT_REQUIRED_SERVICES,
+            "description": "Service-name suffixes that must have a VPC endpoint in a VpcOnly domain's VPC.",
+        },
+    },
+    tags=("network", "sagemaker"),
+)
+
+
 def _gateway_kind(r: Resource) -> str:
     return {
         INTERNET_GATEWAY: "an internet gateway",
@@ -247,129 +333,60 @@ def _domain_internet_route(stack: Stack, _params: Mapping[str, Any]) -> Iterator
     yield from (Unverifiable(path) for path in dict.fromkeys(unknown))
 
 
+VPC_DOMAIN_NO_INTERNET_ROUTE = Rule(
+    id="vpc-domain-no-internet-route",
+    title="The VPC of a VpcOnly Studio domain has no internet or public NAT gateway",
+    severity="high",
+    enforcement="advisory",
+    frameworks=(NIST("SC-7"), AWS_CONFIG("no-unrestricted-route-to-igw")),
+    rationale=(
+        "VpcOnly mode only keeps datasets inside if the VPC itself has no way out: an internet gateway, an "
+        "egress-only gateway or a public NAT gateway in any of its subnets reopens the path that VpcOnly "
+        "closed. Private NAT gateways (connectivity_type=\"private\") are accepted."
+    ),
+    remediation=(
+        "Remove the internet, egress-only and NAT gateways from the domain's VPC and reach AWS services through "
+        "VPC endpoints; if private routing to another network is needed, use a private NAT gateway:\n\n"
+        "    aws.ec2.NatGateway(\"to-onprem\", subnet_id=private_subnet.id, connectivity_type=\"private\")"
+    ),
+    checks=(_domain_internet_route,),
+    stack=True,
+    tags=("network", "sagemaker"),
+)
+
+
 def _vpc_flow_logs(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding]:
     for vpc in stack.of_type(*VPC_TYPES):
         if not stack.referencing(vpc, (FLOW_LOG,), "vpcId"):
             yield Finding(vpc.urn, "no aws.ec2.FlowLog refers to this VPC; expected flow logs capturing its traffic.")
 
 
+VPC_FLOW_LOGS_ENABLED = Rule(
+    id="vpc-flow-logs-enabled",
+    title="Every VPC has flow logs",
+    severity="medium",
+    enforcement="advisory",
+    frameworks=(FSBP("EC2.6"), CIS("3.7"), AWS_CONFIG("vpc-flow-logs-enabled"), NIST("AU-12")),
+    rationale="Flow logs are the record of which addresses a notebook or training job talked to, the evidence "
+              "an exfiltration investigation needs.",
+    remediation=(
+        "    aws.ec2.FlowLog(\"flow-log\", vpc_id=vpc.id, traffic_type=\"ALL\",\n"
+        "        log_destination_type=\"cloud-watch-logs\", log_destination=log_group.arn,\n"
+        "        iam_role_arn=flow_log_role.arn)"
+    ),
+    checks=(_vpc_flow_logs,),
+    stack=True,
+    tags=("network", "logging"),
+)
+
+
 # --- Rules -------------------------------------------------------------------------------------------
 
-DEFAULT_REQUIRED_SERVICES = ["s3", "sagemaker.api", "sagemaker.runtime", "studio", "sts", "logs", "kms", "ecr.api",
-                             "ecr.dkr"]
 
 RULES = (
-    Rule(
-        id="ec2-security-group-no-public-ingress",
-        title="Security groups allow no ingress from the internet (0.0.0.0/0, ::/0)",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(FSBP("EC2.18"), CIS("5.2"), CIS("5.3"), NIST("SC-7"),
-                    AWS_CONFIG("vpc-sg-open-only-to-authorized-ports")),
-        rationale=(
-            "Ingress from anywhere exposes Studio apps, endpoints and notebooks holding dataset copies to the "
-            "internet. Checked in inline `ingress` blocks of SecurityGroup and DefaultSecurityGroup, "
-            "ec2.SecurityGroupRule (type ingress) and vpc.SecurityGroupIngressRule, each entry on its own. "
-            "Any /0 (e.g. 10.0.0.0/0) is the whole internet; a non-private range wider than /8 (IPv4) or /16 "
-            "(IPv6), as in the 0.0.0.0/1 + 128.0.0.0/1 split, is treated the same. CIDRs listed in "
-            "`allowedCidrs` are accepted."
-        ),
-        remediation=(
-            "Allow ingress from the VPC CIDR or another security group only:\n\n"
-            "    aws.vpc.SecurityGroupIngressRule(\"https-from-vpc\", security_group_id=sg.id,\n"
-            "        ip_protocol=\"tcp\", from_port=443, to_port=443, cidr_ipv4=vpc.cidr_block)"
-        ),
-        checks=(_sg_ingress,),
-        resource_types=(SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE),
-        params={
-            "allowedCidrs": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "CIDRs accepted even though they are internet-wide (e.g. a public load balancer).",
-            },
-        },
-        tags=("network",),
-    ),
-    Rule(
-        id="ec2-subnet-no-public-ip",
-        title="Subnets do not assign public IP addresses on launch",
-        severity="medium",
-        enforcement="advisory",
-        frameworks=(FSBP("EC2.15"), AWS_CONFIG("subnet-auto-assign-public-ip-disabled"), NIST("SC-7")),
-        rationale="A public IP on launch gives instances and notebooks a direct internet path around the VPC "
-                  "endpoints and their policies.",
-        remediation="Set `map_public_ip_on_launch=False` (the default) on `aws.ec2.Subnet`.",
-        checks=(_subnet_public_ip,),
-        resource_types=SUBNET_TYPES,
-        tags=("network",),
-    ),
-    Rule(
-        id="vpc-domain-required-endpoints",
-        title="The VPC of a VpcOnly Studio domain has the VPC endpoints Studio needs",
-        severity="medium",
-        enforcement="advisory",
-        frameworks=(NIST("SC-7"), AWS_CONFIG("service-vpc-endpoint-enabled")),
-        rationale=(
-            "Without internet access, Studio reaches S3, SageMaker, STS, CloudWatch Logs, KMS and ECR only through "
-            "VPC endpoints; a missing one breaks Studio or tempts teams to add a NAT gateway. Services match by "
-            "dotted suffix of the endpoint's service name (`com.amazonaws.<region>.sagemaker.api`; the Studio "
-            "endpoint is `aws.sagemaker.<region>.studio`). The domain's VPC is found through the property "
-            "dependency of its `vpcId`, or its known id for an existing VPC."
-        ),
-        remediation=(
-            "Add an endpoint per missing service:\n\n"
-            "    aws.ec2.VpcEndpoint(\"sts\", vpc_id=vpc.id, service_name=f\"com.amazonaws.{region}.sts\",\n"
-            "        vpc_endpoint_type=\"Interface\", private_dns_enabled=True, subnet_ids=subnet_ids,\n"
-            "        security_group_ids=[endpoint_sg.id])"
-        ),
-        checks=(_domain_endpoints,),
-        stack=True,
-        params={
-            "requiredServices": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_REQUIRED_SERVICES,
-                "description": "Service-name suffixes that must have a VPC endpoint in a VpcOnly domain's VPC.",
-            },
-        },
-        tags=("network", "sagemaker"),
-    ),
-    Rule(
-        id="vpc-domain-no-internet-route",
-        title="The VPC of a VpcOnly Studio domain has no internet or public NAT gateway",
-        severity="high",
-        enforcement="advisory",
-        frameworks=(NIST("SC-7"), AWS_CONFIG("no-unrestricted-route-to-igw")),
-        rationale=(
-            "VpcOnly mode only keeps datasets inside if the VPC itself has no way out: an internet gateway, an "
-            "egress-only gateway or a public NAT gateway in any of its subnets reopens the path that VpcOnly "
-            "closed. Private NAT gateways (connectivity_type=\"private\") are accepted."
-        ),
-        remediation=(
-            "Remove the internet, egress-only and NAT gateways from the domain's VPC and reach AWS services through "
-            "VPC endpoints; if private routing to another network is needed, use a private NAT gateway:\n\n"
-            "    aws.ec2.NatGateway(\"to-onprem\", subnet_id=private_subnet.id, connectivity_type=\"private\")"
-        ),
-        checks=(_domain_internet_route,),
-        stack=True,
-        tags=("network", "sagemaker"),
-    ),
-    Rule(
-        id="vpc-flow-logs-enabled",
-        title="Every VPC has flow logs",
-        severity="medium",
-        enforcement="advisory",
-        frameworks=(FSBP("EC2.6"), CIS("3.7"), AWS_CONFIG("vpc-flow-logs-enabled"), NIST("AU-12")),
-        rationale="Flow logs are the record of which addresses a notebook or training job talked to, the evidence "
-                  "an exfiltration investigation needs.",
-        remediation=(
-            "    aws.ec2.FlowLog(\"flow-log\", vpc_id=vpc.id, traffic_type=\"ALL\",\n"
-            "        log_destination_type=\"cloud-watch-logs\", log_destination=log_group.arn,\n"
-            "        iam_role_arn=flow_log_role.arn)"
-        ),
-        checks=(_vpc_flow_logs,),
-        stack=True,
-        tags=("network", "logging"),
-    ),
+    EC2_SECURITY_GROUP_NO_PUBLIC_INGRESS,
+    EC2_SUBNET_NO_PUBLIC_IP,
+    VPC_DOMAIN_REQUIRED_ENDPOINTS,
+    VPC_DOMAIN_NO_INTERNET_ROUTE,
+    VPC_FLOW_LOGS_ENABLED,
 )

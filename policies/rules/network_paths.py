@@ -106,6 +106,33 @@ def _domain_vpc_no_transit(stack: Stack, params: Mapping[str, Any]) -> Iterator[
     yield from (Unverifiable(path) for path in unknown)
 
 
+EC2_DOMAIN_VPC_NO_TRANSIT_EGRESS = Rule(
+    id="ec2-domain-vpc-no-transit-egress",
+    title="A Studio domain's VPC has no transit-gateway, peering or VPN path out",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("SC-7"), NIST("AC-4")),
+    stack=True,
+    reads=(network.DOMAIN, *network.VPC_TYPES, TGW_ATTACHMENT, PEERING, VPN_GATEWAY, VPN_GATEWAY_ATTACHMENT,
+           ROUTE_TABLE, ROUTE),
+    rationale=(
+        "VpcOnly keeps Studio off the internet only if the VPC has no other way out. A transit-gateway "
+        "attachment, a peering connection, a VPN gateway or a route to one of them (or to a Cloud WAN core "
+        "network, a local or carrier gateway) joins the domain's subnets to networks the pack cannot see, "
+        "often with internet egress of their own. Internet and NAT gateways are judged by "
+        "vpc-domain-no-internet-route. A deliberate path (a shared-services transit gateway with egress "
+        "inspection) goes in allowedEgressTargets (resource names or ids)."
+    ),
+    remediation="Keep the domain's VPC self-contained: reach AWS services through VPC endpoints "
+                "(`aws.ec2.VpcEndpoint(...)`) instead of `aws.ec2transitgateway.VpcAttachment(...)`.",
+    checks=(_domain_vpc_no_transit,),
+    params={"allowedEgressTargets": {"type": "array", "items": {"type": "string"}, "default": [],
+                                     "description": "Transit gateways, peering connections or resources "
+                                                    "(ids or logical names) accepted as paths out."}},
+    tags=("network", "egress"),
+)
+
+
 # --- the S3 endpoint's data perimeter ------------------------------------------------------------
 
 _PERIMETER_KEYS = ("aws:resourceorgid", "aws:resourceaccount", "aws:resourceorgpaths", "s3:resourceaccount")
@@ -179,6 +206,38 @@ def _endpoint_perimeter(r: Resource, _params: Mapping[str, Any]) -> Iterator[str
                "aws:ResourceOrgID / aws:ResourceAccount.")
 
 
+_PERIMETER_REMEDIATION = """Limit the S3 gateway endpoint to this stack's buckets, the organization's and ECR's layers:
+
+    aws.ec2.VpcEndpoint("s3", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.s3",
+        vpc_endpoint_type="Gateway", route_table_ids=[rt.id],
+        policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:*",
+             "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceOrgID": org_id}}},
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+             "Resource": f"arn:aws:s3:::prod-{region}-starport-layer-bucket/*"}]}))"""
+
+
+S3_ENDPOINT_PERIMETER = Rule(
+    id="ec2-s3-endpoint-data-perimeter",
+    title="S3 VPC endpoints allow only the organization's and named buckets (a data perimeter)",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-4"), NIST("SC-7")),
+    rationale=(
+        "Without an endpoint policy (AWS's default is full access) a notebook in the VPC can copy a dataset to "
+        "any bucket of any account through the S3 gateway endpoint: the classic exfiltration path around "
+        "VpcOnly. Every Allow of S3 actions must name buckets by ARN or be limited by aws:ResourceOrgID / "
+        "aws:ResourceAccount (aws-samples data-perimeter-policy-examples). ECR pulls image layers from "
+        "arn:aws:s3:::prod-<region>-starport-layer-bucket/*, which must be listed. Separate VpcEndpointPolicy "
+        "resources are judged the same way when they allow S3 actions."
+    ),
+    remediation=_PERIMETER_REMEDIATION,
+    checks=(_endpoint_perimeter,),
+    resource_types=(network.VPC_ENDPOINT, ENDPOINT_POLICY),
+    tags=("network", "data-perimeter"),
+)
+
+
 # --- prefix lists behind security-group rules ----------------------------------------------------
 
 def _prefix_list_cidrs(stack: Stack, prefix_list: Resource) -> list[str]:
@@ -237,6 +296,30 @@ def _prefix_lists_not_public(stack: Stack, params: Mapping[str, Any]) -> Iterato
                                          f"{', '.join(wide)}; expected only private or allowed ranges.")
 
 
+EC2_PREFIX_LIST_INGRESS_NOT_PUBLIC = Rule(
+    id="ec2-prefix-list-ingress-not-public",
+    title="Security-group rules that use a customer prefix list admit no internet range through it",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("SC-7"),),
+    stack=True,
+    reads=(network.SECURITY_GROUP, network.DEFAULT_SECURITY_GROUP, network.SECURITY_GROUP_RULE,
+           network.INGRESS_RULE, PREFIX_LIST, PREFIX_LIST_ENTRY),
+    rationale=(
+        "A prefix list hides its CIDRs from the security-group rule that references it: 0.0.0.0/0 in a customer "
+        "managed prefix list opens every rule that uses it. Prefix lists in the stack are resolved (inline "
+        "entries and ManagedPrefixListEntry resources) and judged like a rule's own CIDRs (allowedCidrs of "
+        "this rule)."
+    ),
+    remediation="Keep prefix lists to private ranges: `aws.ec2.ManagedPrefixList(\"corp\", "
+                "address_family=\"IPv4\", max_entries=5, entries=[{\"cidr\": \"10.20.0.0/16\"}])`.",
+    checks=(_prefix_lists_not_public,),
+    params={"allowedCidrs": {"type": "array", "items": {"type": "string"}, "default": [],
+                             "description": "Public CIDRs accepted in prefix lists."}},
+    tags=("network",),
+)
+
+
 # --- network ACLs --------------------------------------------------------------------------------
 
 ADMIN_PORTS = (22, 3389)
@@ -276,107 +359,31 @@ def _network_acl(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
             yield f"ingress[{index}] {problem}; expected admin ports and all-traffic ingress closed to the internet."
 
 
-# --- records -------------------------------------------------------------------------------------
-
-_PERIMETER_REMEDIATION = """Limit the S3 gateway endpoint to this stack's buckets, the organization's and ECR's layers:
-
-    aws.ec2.VpcEndpoint("s3", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.s3",
-        vpc_endpoint_type="Gateway", route_table_ids=[rt.id],
-        policy=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": "*", "Action": "s3:*",
-             "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceOrgID": org_id}}},
-            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-             "Resource": f"arn:aws:s3:::prod-{region}-starport-layer-bucket/*"}]}))"""
-
-# Registered once the bundled stack adopts its S3 endpoint data perimeter (the stack's own change, in
-# infra/network.py): until then the keystone (the stack passes the strict pack) would fail on it. Tested on its own.
-S3_ENDPOINT_PERIMETER = Rule(
-    id="ec2-s3-endpoint-data-perimeter",
-    title="S3 VPC endpoints allow only the organization's and named buckets (a data perimeter)",
-    severity="high",
-    enforcement="mandatory",
-    frameworks=(NIST("AC-4"), NIST("SC-7")),
+EC2_NETWORK_ACL_NO_PUBLIC_ADMIN_INGRESS = Rule(
+    id="ec2-network-acl-no-public-admin-ingress",
+    title="Network ACLs allow no admin-port or all-traffic ingress from the internet",
+    severity="medium",
+    enforcement="advisory",
+    frameworks=(FSBP("EC2.21"), AWS_CONFIG("nacl-no-unrestricted-ssh-rdp"), NIST("SC-7")),
     rationale=(
-        "Without an endpoint policy (AWS's default is full access) a notebook in the VPC can copy a dataset to "
-        "any bucket of any account through the S3 gateway endpoint: the classic exfiltration path around "
-        "VpcOnly. Every Allow of S3 actions must name buckets by ARN or be limited by aws:ResourceOrgID / "
-        "aws:ResourceAccount (aws-samples data-perimeter-policy-examples). ECR pulls image layers from "
-        "arn:aws:s3:::prod-<region>-starport-layer-bucket/*, which must be listed. Separate VpcEndpointPolicy "
-        "resources are judged the same way when they allow S3 actions."
+        "Network ACLs are the subnet-level layer under security groups: an allow of SSH (22), RDP (3389) or "
+        "all traffic from 0.0.0.0/0 or ::/0 removes that layer. Advisory: security groups are the enforcing "
+        "layer (judged mandatory by ec2-security-group-no-public-ingress) and AWS's default ACL allows all."
     ),
-    remediation=_PERIMETER_REMEDIATION,
-    checks=(_endpoint_perimeter,),
-    resource_types=(network.VPC_ENDPOINT, ENDPOINT_POLICY),
-    tags=("network", "data-perimeter"),
+    remediation="Allow ingress only from the VPC range: `aws.ec2.NetworkAclRule(\"in\", network_acl_id=acl.id, "
+                "rule_number=100, egress=False, protocol=\"tcp\", rule_action=\"allow\", "
+                "cidr_block=\"10.0.0.0/16\", from_port=443, to_port=443)`.",
+    checks=(_network_acl,),
+    resource_types=(NETWORK_ACL, DEFAULT_NETWORK_ACL, NETWORK_ACL_RULE),
+    params={"allowedCidrs": {"type": "array", "items": {"type": "string"}, "default": [],
+                             "description": "Public CIDRs accepted as ACL sources."}},
+    tags=("network",),
 )
 
+
 RULES = (
-    Rule(
-        id="ec2-domain-vpc-no-transit-egress",
-        title="A Studio domain's VPC has no transit-gateway, peering or VPN path out",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("SC-7"), NIST("AC-4")),
-        stack=True,
-        reads=(network.DOMAIN, *network.VPC_TYPES, TGW_ATTACHMENT, PEERING, VPN_GATEWAY, VPN_GATEWAY_ATTACHMENT,
-               ROUTE_TABLE, ROUTE),
-        rationale=(
-            "VpcOnly keeps Studio off the internet only if the VPC has no other way out. A transit-gateway "
-            "attachment, a peering connection, a VPN gateway or a route to one of them (or to a Cloud WAN core "
-            "network, a local or carrier gateway) joins the domain's subnets to networks the pack cannot see, "
-            "often with internet egress of their own. Internet and NAT gateways are judged by "
-            "vpc-domain-no-internet-route. A deliberate path (a shared-services transit gateway with egress "
-            "inspection) goes in allowedEgressTargets (resource names or ids)."
-        ),
-        remediation="Keep the domain's VPC self-contained: reach AWS services through VPC endpoints "
-                    "(`aws.ec2.VpcEndpoint(...)`) instead of `aws.ec2transitgateway.VpcAttachment(...)`.",
-        checks=(_domain_vpc_no_transit,),
-        params={"allowedEgressTargets": {"type": "array", "items": {"type": "string"}, "default": [],
-                                         "description": "Transit gateways, peering connections or resources "
-                                                        "(ids or logical names) accepted as paths out."}},
-        tags=("network", "egress"),
-    ),
-    Rule(
-        id="ec2-prefix-list-ingress-not-public",
-        title="Security-group rules that use a customer prefix list admit no internet range through it",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("SC-7"),),
-        stack=True,
-        reads=(network.SECURITY_GROUP, network.DEFAULT_SECURITY_GROUP, network.SECURITY_GROUP_RULE,
-               network.INGRESS_RULE, PREFIX_LIST, PREFIX_LIST_ENTRY),
-        rationale=(
-            "A prefix list hides its CIDRs from the security-group rule that references it: 0.0.0.0/0 in a customer "
-            "managed prefix list opens every rule that uses it. Prefix lists in the stack are resolved (inline "
-            "entries and ManagedPrefixListEntry resources) and judged like a rule's own CIDRs (allowedCidrs of "
-            "this rule)."
-        ),
-        remediation="Keep prefix lists to private ranges: `aws.ec2.ManagedPrefixList(\"corp\", "
-                    "address_family=\"IPv4\", max_entries=5, entries=[{\"cidr\": \"10.20.0.0/16\"}])`.",
-        checks=(_prefix_lists_not_public,),
-        params={"allowedCidrs": {"type": "array", "items": {"type": "string"}, "default": [],
-                                 "description": "Public CIDRs accepted in prefix lists."}},
-        tags=("network",),
-    ),
-    Rule(
-        id="ec2-network-acl-no-public-admin-ingress",
-        title="Network ACLs allow no admin-port or all-traffic ingress from the internet",
-        severity="medium",
-        enforcement="advisory",
-        frameworks=(FSBP("EC2.21"), AWS_CONFIG("nacl-no-unrestricted-ssh-rdp"), NIST("SC-7")),
-        rationale=(
-            "Network ACLs are the subnet-level layer under security groups: an allow of SSH (22), RDP (3389) or "
-            "all traffic from 0.0.0.0/0 or ::/0 removes that layer. Advisory: security groups are the enforcing "
-            "layer (judged mandatory by ec2-security-group-no-public-ingress) and AWS's default ACL allows all."
-        ),
-        remediation="Allow ingress only from the VPC range: `aws.ec2.NetworkAclRule(\"in\", network_acl_id=acl.id, "
-                    "rule_number=100, egress=False, protocol=\"tcp\", rule_action=\"allow\", "
-                    "cidr_block=\"10.0.0.0/16\", from_port=443, to_port=443)`.",
-        checks=(_network_acl,),
-        resource_types=(NETWORK_ACL, DEFAULT_NETWORK_ACL, NETWORK_ACL_RULE),
-        params={"allowedCidrs": {"type": "array", "items": {"type": "string"}, "default": [],
-                                 "description": "Public CIDRs accepted as ACL sources."}},
-        tags=("network",),
-    ),
+    EC2_DOMAIN_VPC_NO_TRANSIT_EGRESS,
+    EC2_PREFIX_LIST_INGRESS_NOT_PUBLIC,
+    EC2_NETWORK_ACL_NO_PUBLIC_ADMIN_INGRESS,
     S3_ENDPOINT_PERIMETER,
 )

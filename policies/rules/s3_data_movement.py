@@ -105,6 +105,41 @@ def _replication_governed(stack: Stack, params: Mapping[str, Any]) -> Iterator[F
                                       "account.")
 
 
+_REPLICATION_REMEDIATION = """Replicate only to another dataset bucket (same tags, key, policy) in an allowed account:
+
+    aws.s3.BucketReplicationConfig("replicate", bucket=source.id, role=replication_role.arn, rules=[{
+        "id": "dr", "status": "Enabled", "filter": {},
+        "delete_marker_replication": {"status": "Disabled"},
+        "destination": {"bucket": replica.arn, "account": account_id,
+                        "encryption_configuration": {"replica_kms_key_id": replica_key.arn}}}])"""
+
+
+_ACCOUNTS = {"allowedAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
+                                 "description": "Accounts replication may copy to; empty does not restrict accounts "
+                                                "(the destination must still be a governed bucket)."}}
+
+
+S3_REPLICATION_TO_GOVERNED_BUCKETS = Rule(
+    id="s3-replication-to-governed-buckets",
+    title="S3 replication copies only to governed dataset buckets in allowed accounts",
+    severity="critical",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-4"), NIST("AC-21")),
+    stack=True,
+    reads=(REPLICATION, *BUCKET_TYPES),
+    rationale=(
+        "A replication rule copies every new object to its destination: a bucket without the dataset's tag, "
+        "policy and key, or in another account, is a standing exfiltration path. BucketReplicationConfig rules "
+        "and a bucket's inline replicationConfiguration are both read; the destination is found by bucket ARN "
+        "or property dependency; buckets governed by another stack go in allowedExternalBuckets."
+    ),
+    remediation=_REPLICATION_REMEDIATION,
+    checks=(_replication_governed,),
+    params={**DATASET_PARAMS, **EXTERNAL_BUCKET_PARAM, **_ACCOUNTS},
+    tags=("s3", "data-movement"),
+)
+
+
 # --- lifecycle expiry ------------------------------------------------------------------------------
 
 def _required_days(bucket: Resource, params: Mapping[str, Any]) -> float:
@@ -149,6 +184,41 @@ def _lifecycle_retention(stack: Stack, params: Mapping[str, Any]) -> Iterator[Fi
                                       "for at least the catalog retention (no date-based expiry).")
 
 
+S3_DATASET_LIFECYCLE_KEEPS_RETENTION = Rule(
+    id="s3-dataset-lifecycle-keeps-retention",
+    title="Lifecycle rules never expire dataset objects before the catalog retention",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("SI-12"), NIST("CP-9")),
+    stack=True,
+    reads=(*LIFECYCLE_TYPES, *BUCKET_TYPES),
+    rationale=(
+        "An expiration action on a dataset bucket deletes current objects (with versioning, it turns them into "
+        "non-current versions that the noncurrent rule then deletes): a lifecycle rule can erase a dataset "
+        "that no one was allowed to delete. Current-version expiry (expiration.days) must be at least "
+        "minimumRetentionDays; date-based expiry is always flagged. With datasetRetention (each dataset's tag "
+        "value and the catalog's retentionDays) the non-current expiry of each dataset is checked too."
+    ),
+    remediation="Expire only non-current versions, after the catalog retention:\n\n"
+                "    aws.s3.BucketLifecycleConfiguration(\"lifecycle\", bucket=bucket.id, rules=[{\n"
+                "        \"id\": \"expire-noncurrent\", \"status\": \"Enabled\", \"filter\": {},\n"
+                "        \"noncurrent_version_expiration\": {\"noncurrent_days\": 90}}])",
+    checks=(_lifecycle_retention,),
+    params={
+        **DATASET_PARAMS,
+        "minimumRetentionDays": {"type": "integer", "default": 90, "minimum": 0,
+                                 "description": "Shortest accepted current-version expiry on a dataset bucket."},
+        "datasetRetention": {
+            "type": "array", "default": [],
+            "items": {"type": "object", "additionalProperties": False, "required": ["dataset", "days"],
+                      "properties": {"dataset": {"type": "string"}, "days": {"type": "integer", "minimum": 1}}},
+            "description": "The catalog's retention: dataset tag value and retentionDays, one entry per dataset.",
+        },
+    },
+    tags=("s3", "retention"),
+)
+
+
 # --- one bucket policy per bucket ----------------------------------------------------------------
 
 def _single_policy(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding]:
@@ -158,6 +228,26 @@ def _single_policy(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding
             names = ", ".join(name for name, _ in policies)
             yield Finding(bucket.urn, f"{len(policies)} bucket policies apply ({names}); S3 keeps only the last one "
                                       "written, so one silently replaces the other. Expected exactly one.")
+
+
+S3_BUCKET_SINGLE_POLICY = Rule(
+    id="s3-bucket-single-policy",
+    title="Each bucket has exactly one bucket policy",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-3"), NIST("CM-2")),
+    stack=True,
+    reads=(*BUCKET_TYPES, DIRECTORY_BUCKET, BUCKET_POLICY),
+    rationale=(
+        "A bucket has one policy: two BucketPolicy resources (or one plus the bucket's inline policy) overwrite "
+        "each other in whatever order they are applied, so a permissive second policy silently replaces the "
+        "governed one and the pack's checks of the first prove nothing."
+    ),
+    remediation="Merge the statements into one document and keep a single `aws.s3.BucketPolicy(bucket=bucket.id, "
+                "policy=...)` per bucket.",
+    checks=(_single_policy,),
+    tags=("s3", "access"),
+)
 
 
 # --- directory buckets -----------------------------------------------------------------------------
@@ -171,6 +261,27 @@ def _directory_buckets_encrypted(stack: Stack, params: Mapping[str, Any]) -> Ite
             continue
         if problem:
             yield Finding(bucket.urn, problem)
+
+
+S3_DIRECTORY_BUCKET_KMS_ENCRYPTED = Rule(
+    id="s3-directory-bucket-kms-encrypted",
+    title="S3 directory buckets default-encrypt with SSE-KMS under a customer-managed key",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(FSBP("S3.17"), NIST("SC-28")),
+    stack=True,
+    reads=(DIRECTORY_BUCKET, *SSE_TYPES),
+    rationale=(
+        "Directory buckets (S3 Express One Zone) hold the hottest copies of training data. They take the same "
+        "BucketServerSideEncryptionConfiguration as general-purpose buckets and are judged by the same check "
+        "(s3-bucket-kms-encrypted); without one they use SSE-S3."
+    ),
+    remediation="Add `aws.s3.BucketServerSideEncryptionConfiguration(bucket=directory_bucket.bucket, rules=[{"
+                "\"apply_server_side_encryption_by_default\": {\"sse_algorithm\": \"aws:kms\", "
+                "\"kms_master_key_id\": key.arn}, \"bucket_key_enabled\": True}])`.",
+    checks=(_directory_buckets_encrypted,),
+    tags=("s3", "encryption"),
+)
 
 
 # --- access points and grants ----------------------------------------------------------------------
@@ -201,6 +312,28 @@ def _access_point_policy(r: Resource, _params: Mapping[str, Any]) -> Iterator[st
                "condition on aws:PrincipalOrgID, aws:PrincipalAccount or aws:SourceVpce.")
 
 
+S3_ACCESS_POINT_VPC_PRIVATE = Rule(
+    id="s3-access-point-vpc-private",
+    title="S3 access points have a VPC network origin, block public access and grant no public principal",
+    severity="critical",
+    enforcement="mandatory",
+    frameworks=(FSBP("S3.19"), FSBP("S3.24"), AWS_CONFIG("s3-access-point-public-access-blocks"),
+                AWS_CONFIG("s3-access-point-in-vpc-only"), NIST("AC-3"), NIST("SC-7")),
+    rationale=(
+        "An access point is a second front door to its bucket with its own policy and network origin. An "
+        "Internet origin accepts requests from anywhere; turning off its public access block or a wildcard "
+        "principal in its policy opens the bucket's data regardless of the bucket policy's own restrictions "
+        "(access-point policies are evaluated with the bucket policy's delegation). Multi-Region Access Points "
+        "are judged on their public access block. Unset public access block settings default to on."
+    ),
+    remediation="Create access points inside the VPC: `aws.s3.AccessPoint(\"ap\", bucket=bucket.id, "
+                "vpc_configuration={\"vpc_id\": vpc.id})` and keep its public access block settings on.",
+    checks=(_access_point_vpc, _access_point_public_block, _access_point_policy),
+    resource_types=(ACCESS_POINT, ACCESS_POINT_POLICY, MULTI_REGION_ACCESS_POINT),
+    tags=("s3", "access"),
+)
+
+
 def _grants_location(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
     scope = r.get("locationScope")
     if isinstance(scope, str) and scope.rstrip("/*") in ("s3:", "s3:/"):
@@ -224,152 +357,37 @@ def _grant_scoped(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
         yield f"grantee {identifier} is a whole account; expected a named role, user or directory group."
 
 
-# --- records -------------------------------------------------------------------------------------
+S3_ACCESS_GRANTS_SCOPED = Rule(
+    id="s3-access-grants-scoped",
+    title="S3 Access Grants are scoped to dataset prefixes and catalog principals",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-3"), NIST("AC-6")),
+    rationale=(
+        "S3 Access Grants bypass IAM policies: a location scoped to 's3://' covers every bucket of the account, "
+        "a grant without a sub-prefix covers its whole location, and an account-root grantee gives every "
+        "principal of that account access. With allowedGrantees (the catalog's team roles and directory "
+        "groups), any other grantee is flagged."
+    ),
+    remediation="Register the dataset bucket as the location and grant one prefix to one team:\n\n"
+                "    aws.s3control.AccessGrant(\"readers\",\n"
+                "        access_grants_location_id=location.access_grants_location_id,\n"
+                "        access_grants_location_configuration={\"s3_sub_prefix\": \"clickstream/*\"},\n"
+                "        grantee={\"grantee_type\": \"IAM\", \"grantee_identifier\": team_role.arn},\n"
+                "        permission=\"READ\")",
+    checks=(_grants_location, _grant_scoped),
+    resource_types=(ACCESS_GRANTS_LOCATION, ACCESS_GRANT),
+    params={"allowedGrantees": {"type": "array", "items": {"type": "string"}, "default": [],
+                                "description": "Principal ARNs or directory identities grants may name."}},
+    tags=("s3", "access"),
+)
 
-_REPLICATION_REMEDIATION = """Replicate only to another dataset bucket (same tags, key, policy) in an allowed account:
-
-    aws.s3.BucketReplicationConfig("replicate", bucket=source.id, role=replication_role.arn, rules=[{
-        "id": "dr", "status": "Enabled", "filter": {},
-        "delete_marker_replication": {"status": "Disabled"},
-        "destination": {"bucket": replica.arn, "account": account_id,
-                        "encryption_configuration": {"replica_kms_key_id": replica_key.arn}}}])"""
-
-_ACCOUNTS = {"allowedAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
-                                 "description": "Accounts replication may copy to; empty does not restrict accounts "
-                                                "(the destination must still be a governed bucket)."}}
 
 RULES = (
-    Rule(
-        id="s3-replication-to-governed-buckets",
-        title="S3 replication copies only to governed dataset buckets in allowed accounts",
-        severity="critical",
-        enforcement="mandatory",
-        frameworks=(NIST("AC-4"), NIST("AC-21")),
-        stack=True,
-        reads=(REPLICATION, *BUCKET_TYPES),
-        rationale=(
-            "A replication rule copies every new object to its destination: a bucket without the dataset's tag, "
-            "policy and key, or in another account, is a standing exfiltration path. BucketReplicationConfig rules "
-            "and a bucket's inline replicationConfiguration are both read; the destination is found by bucket ARN "
-            "or property dependency; buckets governed by another stack go in allowedExternalBuckets."
-        ),
-        remediation=_REPLICATION_REMEDIATION,
-        checks=(_replication_governed,),
-        params={**DATASET_PARAMS, **EXTERNAL_BUCKET_PARAM, **_ACCOUNTS},
-        tags=("s3", "data-movement"),
-    ),
-    Rule(
-        id="s3-dataset-lifecycle-keeps-retention",
-        title="Lifecycle rules never expire dataset objects before the catalog retention",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("SI-12"), NIST("CP-9")),
-        stack=True,
-        reads=(*LIFECYCLE_TYPES, *BUCKET_TYPES),
-        rationale=(
-            "An expiration action on a dataset bucket deletes current objects (with versioning, it turns them into "
-            "non-current versions that the noncurrent rule then deletes): a lifecycle rule can erase a dataset "
-            "that no one was allowed to delete. Current-version expiry (expiration.days) must be at least "
-            "minimumRetentionDays; date-based expiry is always flagged. With datasetRetention (each dataset's tag "
-            "value and the catalog's retentionDays) the non-current expiry of each dataset is checked too."
-        ),
-        remediation="Expire only non-current versions, after the catalog retention:\n\n"
-                    "    aws.s3.BucketLifecycleConfiguration(\"lifecycle\", bucket=bucket.id, rules=[{\n"
-                    "        \"id\": \"expire-noncurrent\", \"status\": \"Enabled\", \"filter\": {},\n"
-                    "        \"noncurrent_version_expiration\": {\"noncurrent_days\": 90}}])",
-        checks=(_lifecycle_retention,),
-        params={
-            **DATASET_PARAMS,
-            "minimumRetentionDays": {"type": "integer", "default": 90, "minimum": 0,
-                                     "description": "Shortest accepted current-version expiry on a dataset bucket."},
-            "datasetRetention": {
-                "type": "array", "default": [],
-                "items": {"type": "object", "additionalProperties": False, "required": ["dataset", "days"],
-                          "properties": {"dataset": {"type": "string"}, "days": {"type": "integer", "minimum": 1}}},
-                "description": "The catalog's retention: dataset tag value and retentionDays, one entry per dataset.",
-            },
-        },
-        tags=("s3", "retention"),
-    ),
-    Rule(
-        id="s3-bucket-single-policy",
-        title="Each bucket has exactly one bucket policy",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("AC-3"), NIST("CM-2")),
-        stack=True,
-        reads=(*BUCKET_TYPES, DIRECTORY_BUCKET, BUCKET_POLICY),
-        rationale=(
-            "A bucket has one policy: two BucketPolicy resources (or one plus the bucket's inline policy) overwrite "
-            "each other in whatever order they are applied, so a permissive second policy silently replaces the "
-            "governed one and the pack's checks of the first prove nothing."
-        ),
-        remediation="Merge the statements into one document and keep a single `aws.s3.BucketPolicy(bucket=bucket.id, "
-                    "policy=...)` per bucket.",
-        checks=(_single_policy,),
-        tags=("s3", "access"),
-    ),
-    Rule(
-        id="s3-directory-bucket-kms-encrypted",
-        title="S3 directory buckets default-encrypt with SSE-KMS under a customer-managed key",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(FSBP("S3.17"), NIST("SC-28")),
-        stack=True,
-        reads=(DIRECTORY_BUCKET, *SSE_TYPES),
-        rationale=(
-            "Directory buckets (S3 Express One Zone) hold the hottest copies of training data. They take the same "
-            "BucketServerSideEncryptionConfiguration as general-purpose buckets and are judged by the same check "
-            "(s3-bucket-kms-encrypted); without one they use SSE-S3."
-        ),
-        remediation="Add `aws.s3.BucketServerSideEncryptionConfiguration(bucket=directory_bucket.bucket, rules=[{"
-                    "\"apply_server_side_encryption_by_default\": {\"sse_algorithm\": \"aws:kms\", "
-                    "\"kms_master_key_id\": key.arn}, \"bucket_key_enabled\": True}])`.",
-        checks=(_directory_buckets_encrypted,),
-        tags=("s3", "encryption"),
-    ),
-    Rule(
-        id="s3-access-point-vpc-private",
-        title="S3 access points have a VPC network origin, block public access and grant no public principal",
-        severity="critical",
-        enforcement="mandatory",
-        frameworks=(FSBP("S3.19"), FSBP("S3.24"), AWS_CONFIG("s3-access-point-public-access-blocks"),
-                    AWS_CONFIG("s3-access-point-in-vpc-only"), NIST("AC-3"), NIST("SC-7")),
-        rationale=(
-            "An access point is a second front door to its bucket with its own policy and network origin. An "
-            "Internet origin accepts requests from anywhere; turning off its public access block or a wildcard "
-            "principal in its policy opens the bucket's data regardless of the bucket policy's own restrictions "
-            "(access-point policies are evaluated with the bucket policy's delegation). Multi-Region Access Points "
-            "are judged on their public access block. Unset public access block settings default to on."
-        ),
-        remediation="Create access points inside the VPC: `aws.s3.AccessPoint(\"ap\", bucket=bucket.id, "
-                    "vpc_configuration={\"vpc_id\": vpc.id})` and keep its public access block settings on.",
-        checks=(_access_point_vpc, _access_point_public_block, _access_point_policy),
-        resource_types=(ACCESS_POINT, ACCESS_POINT_POLICY, MULTI_REGION_ACCESS_POINT),
-        tags=("s3", "access"),
-    ),
-    Rule(
-        id="s3-access-grants-scoped",
-        title="S3 Access Grants are scoped to dataset prefixes and catalog principals",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("AC-3"), NIST("AC-6")),
-        rationale=(
-            "S3 Access Grants bypass IAM policies: a location scoped to 's3://' covers every bucket of the account, "
-            "a grant without a sub-prefix covers its whole location, and an account-root grantee gives every "
-            "principal of that account access. With allowedGrantees (the catalog's team roles and directory "
-            "groups), any other grantee is flagged."
-        ),
-        remediation="Register the dataset bucket as the location and grant one prefix to one team:\n\n"
-                    "    aws.s3control.AccessGrant(\"readers\",\n"
-                    "        access_grants_location_id=location.access_grants_location_id,\n"
-                    "        access_grants_location_configuration={\"s3_sub_prefix\": \"clickstream/*\"},\n"
-                    "        grantee={\"grantee_type\": \"IAM\", \"grantee_identifier\": team_role.arn},\n"
-                    "        permission=\"READ\")",
-        checks=(_grants_location, _grant_scoped),
-        resource_types=(ACCESS_GRANTS_LOCATION, ACCESS_GRANT),
-        params={"allowedGrantees": {"type": "array", "items": {"type": "string"}, "default": [],
-                                    "description": "Principal ARNs or directory identities grants may name."}},
-        tags=("s3", "access"),
-    ),
+    S3_REPLICATION_TO_GOVERNED_BUCKETS,
+    S3_DATASET_LIFECYCLE_KEEPS_RETENTION,
+    S3_BUCKET_SINGLE_POLICY,
+    S3_DIRECTORY_BUCKET_KMS_ENCRYPTED,
+    S3_ACCESS_POINT_VPC_PRIVATE,
+    S3_ACCESS_GRANTS_SCOPED,
 )

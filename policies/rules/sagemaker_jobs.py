@@ -47,6 +47,38 @@ def _job_vpc(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
                    "groups so the job runs inside the VPC.")
 
 
+_JOB_REMEDIATION = """Run every job in the VPC, isolated, with encrypted traffic, volumes and output:
+
+    aws.sagemaker.TrainingJob("train",
+        role_arn=role.arn,
+        vpc_config=aws.sagemaker.TrainingJobVpcConfigArgs(subnets=private_subnet_ids, security_group_ids=[sg.id]),
+        enable_network_isolation=True,
+        enable_inter_container_traffic_encryption=True,
+        resource_config=aws.sagemaker.TrainingJobResourceConfigArgs(
+            instance_type="ml.m5.xlarge", instance_count=1, volume_size_in_gb=50, volume_kms_key_id=key.arn),
+        output_data_config=aws.sagemaker.TrainingJobOutputDataConfigArgs(
+            s3_output_path=f"s3://{bucket}/models/", kms_key_id=key.arn), ...)"""
+
+
+SAGEMAKER_JOB_IN_VPC = Rule(
+    id="sagemaker-job-in-vpc",
+    title="SageMaker training, tuning, labeling and monitoring jobs run in VPC subnets with security groups",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("SC-7"), NIST("AC-4")),
+    rationale=(
+        "Without vpcConfig a job runs in a SageMaker-managed network with internet egress: its containers "
+        "can send the dataset they read anywhere, and no endpoint policy, security group or flow log applies. "
+        "Labeling jobs are checked only when they run automated labeling (labelingJobAlgorithmsConfig). "
+        "Subnet and security-group references computed at deploy time count as set."
+    ),
+    remediation=_JOB_REMEDIATION,
+    checks=(_job_vpc,),
+    resource_types=types_with("vpc"),
+    tags=("sagemaker", "network"),
+)
+
+
 def _boolean_on(attribute: str, what: str) -> Any:
     def check(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
         for where, tree, shape in definitions(r):
@@ -61,7 +93,47 @@ def _boolean_on(attribute: str, what: str) -> Any:
 
 
 _job_isolation = _boolean_on("isolation", "no network calls in or out of the containers")
+
+
+SAGEMAKER_JOB_NETWORK_ISOLATED = Rule(
+    id="sagemaker-job-network-isolated",
+    title="SageMaker training, tuning and monitoring jobs have network isolation enabled",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(FSBP("SageMaker.11"), FSBP("SageMaker.14"), AWS_CONFIG("sagemaker-data-quality-job-isolation"),
+                AWS_CONFIG("sagemaker-monitoring-schedule-isolation"), NIST("SC-7")),
+    rationale=(
+        "Network isolation stops every network call to or from the job's containers, including to AWS services, "
+        "and gives the container no AWS credentials: even a malicious training image cannot exfiltrate data. "
+        "AWS leaves it off when unset."
+    ),
+    remediation=_JOB_REMEDIATION,
+    checks=(_job_isolation,),
+    resource_types=types_with("isolation"),
+    tags=("sagemaker", "network"),
+)
+
+
 _job_traffic_encryption = _boolean_on("traffic_encryption", "encrypted traffic between instances")
+
+
+SAGEMAKER_JOB_INTER_CONTAINER_ENCRYPTED = Rule(
+    id="sagemaker-job-inter-container-encrypted",
+    title="SageMaker distributed jobs encrypt traffic between their instances",
+    severity="medium",
+    enforcement="mandatory",
+    frameworks=(FSBP("SageMaker.9"), FSBP("SageMaker.22"),
+                AWS_CONFIG("sagemaker-data-quality-job-encrypt-in-transit"),
+                AWS_CONFIG("sagemaker-monitoring-schedule-traffic-encryption"), NIST("SC-8")),
+    rationale=(
+        "Distributed training and processing exchange gradients, weights and data batches between instances; "
+        "without enableInterContainerTrafficEncryption that traffic crosses the network in clear. Off when unset."
+    ),
+    remediation=_JOB_REMEDIATION,
+    checks=(_job_traffic_encryption,),
+    resource_types=types_with("traffic_encryption"),
+    tags=("sagemaker", "encryption"),
+)
 
 
 def _all_local_nvme(tree: Any, paths: tuple[str, ...]) -> bool:
@@ -81,10 +153,46 @@ def _job_volume_key(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
                "volume (instance types with local NVMe storage are exempt).")
 
 
+SAGEMAKER_JOB_VOLUME_KMS_ENCRYPTED = Rule(
+    id="sagemaker-job-volume-kms-encrypted",
+    title="SageMaker job storage volumes use a customer-managed KMS key (except local-NVMe instances)",
+    severity="medium",
+    enforcement="mandatory",
+    frameworks=(NIST("SC-28"),),
+    rationale=(
+        "Training and processing volumes hold copies of the dataset. Instance types with local NVMe storage "
+        "(ml.*d families such as ml.m5d, ml.c5d, ml.r5d, ml.g4dn, ml.p3dn, ml.p4d, and ml.g5, ml.g6, ml.p5, "
+        "ml.trn1) are hardware-encrypted and AWS rejects a VolumeKmsKeyId for them (SageMaker API reference, "
+        "ResourceConfig.VolumeKmsKeyId), so they are not flagged."
+    ),
+    remediation=_JOB_REMEDIATION,
+    checks=(_job_volume_key,),
+    resource_types=types_with("volume_keys"),
+    tags=("sagemaker", "encryption"),
+)
+
+
 def _job_output_key(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
     for where, tree, shape in definitions(r):
         if shape.output_key and not present(tree, shape.output_key):
             yield f"{where}{shape.output_key} is not set; expected a customer-managed KMS key for the job's output."
+
+
+SAGEMAKER_JOB_OUTPUT_KMS_ENCRYPTED = Rule(
+    id="sagemaker-job-output-kms-encrypted",
+    title="SageMaker job outputs are encrypted with a customer-managed KMS key",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("SC-28"),),
+    rationale=(
+        "Model artifacts, labels and monitoring reports are derived from the dataset; written under an AWS "
+        "managed key they can be decrypted by anyone who can read the output bucket."
+    ),
+    remediation=_JOB_REMEDIATION,
+    checks=(_job_output_key,),
+    resource_types=types_with("output_key"),
+    tags=("sagemaker", "encryption"),
+)
 
 
 # --- container images ----------------------------------------------------------------------------
@@ -122,6 +230,37 @@ def _image_private(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
         yield f"{where}{path} pulls from {found}; expected {expected} (or an allowed private registry)."
 
 
+SAGEMAKER_CONTAINER_IMAGE_PRIVATE_REGISTRY = Rule(
+    id="sagemaker-container-image-private-registry",
+    title="SageMaker models and jobs pull container images from a private ECR registry",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(FSBP("SageMaker.16"), FSBP("SageMaker.19"),
+                AWS_CONFIG("sagemaker-model-private-registry-required"),
+                AWS_CONFIG("sagemaker-model-multicontainer-private-registry"), NIST("SA-12"), NIST("SC-7")),
+    rationale=(
+        "A container image runs with the execution role's access to the datasets. Images from public "
+        "registries (Docker Hub, public.ecr.aws, ghcr.io...) are outside your supply chain and need internet "
+        "access to pull. allowedImageAccounts limits ECR to named accounts (add AWS's algorithm and DLC "
+        "accounts if you use them); allowedRegistries admits a private registry reached with "
+        "repositoryAccessMode 'Vpc'. Models, training and tuning jobs, data-quality job definitions and "
+        "monitoring schedules are checked; a model package or algorithm name instead of an image is not."
+    ),
+    remediation="Push the image to ECR in your account and reference it: "
+                "`primary_container=aws.sagemaker.ModelPrimaryContainerArgs(image=repo.repository_url.apply("
+                "lambda u: f\"{u}:1.0\"))`.",
+    checks=(_image_private,),
+    resource_types=(MODEL, *types_with("images")),
+    params={
+        "allowedImageAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
+                                 "description": "ECR registry accounts allowed; empty allows any ECR account."},
+        "allowedRegistries": {"type": "array", "items": {"type": "string"}, "default": [],
+                              "description": "Private registry hosts (reached in the VPC) allowed besides ECR."},
+    },
+    tags=("sagemaker", "supply-chain"),
+)
+
+
 # --- labeling and human review -------------------------------------------------------------------
 
 PUBLIC_WORKFORCE = re.compile(r":workteam/public-crowd/|:aws-marketplace:workteam/|:workteam/vendor/")
@@ -135,9 +274,42 @@ def _workteam(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
         yield f"{path} is {kind}; expected a private workteam of your own workforce."
 
 
+SAGEMAKER_WORKFORCE_PRIVATE = Rule(
+    id="sagemaker-workforce-private",
+    title="SageMaker labeling jobs and human-review flows use private workteams only",
+    severity="critical",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-3"), NIST("AC-21")),
+    rationale=(
+        "A labeling job or human-review flow sends dataset items to its workteam. The public Mechanical Turk "
+        "workforce (workteam/public-crowd) and marketplace vendors (aws-marketplace) are people outside the "
+        "organization: a dataset sent there is disclosed."
+    ),
+    remediation='Use your own private workteam: `human_task_config={"workteam_arn": private_workteam.arn, ...}`.',
+    checks=(_workteam,),
+    resource_types=(LABELING_JOB, FLOW_DEFINITION),
+    tags=("sagemaker", "data-protection"),
+)
+
+
 def _flow_output_key(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
     if not present(r.props, "outputConfig.kmsKeyId"):
         yield "outputConfig.kmsKeyId is not set; expected a customer-managed KMS key for human-review output."
+
+
+SAGEMAKER_FLOW_DEFINITION_OUTPUT_KMS_ENCRYPTED = Rule(
+    id="sagemaker-flow-definition-output-kms-encrypted",
+    title="SageMaker human-review flow definitions encrypt their output with a customer-managed KMS key",
+    severity="medium",
+    enforcement="mandatory",
+    frameworks=(NIST("SC-28"),),
+    rationale="Human-review output holds the reviewed items and answers (Checkov CKV_AWS_372).",
+    remediation='Set `output_config={"s3_output_path": f"s3://{bucket}/reviews/", "kms_key_id": key.arn}` on '
+                "`aws.sagemaker.FlowDefinition`.",
+    checks=(_flow_output_key,),
+    resource_types=(FLOW_DEFINITION,),
+    tags=("sagemaker", "encryption"),
+)
 
 
 # --- feature groups and endpoints ----------------------------------------------------------------
@@ -154,6 +326,26 @@ def _feature_group_keys(r: Resource, _params: Mapping[str, Any]) -> Iterator[str
         yield "onlineStoreConfig.securityConfig.kmsKeyId is not set; expected a customer-managed KMS key."
 
 
+SAGEMAKER_FEATURE_GROUP_KMS_ENCRYPTED = Rule(
+    id="sagemaker-feature-group-kms-encrypted",
+    title="SageMaker feature groups encrypt offline and online stores with customer-managed KMS keys",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(FSBP("SageMaker.17"), FSBP("SageMaker.18"), AWS_CONFIG("sagemaker-featuregroup-encryption-at-rest"),
+                AWS_CONFIG("sagemaker-featuregroup-online-store-encryption"), NIST("SC-28")),
+    rationale=(
+        "Feature stores are datasets: the offline store is an S3 copy of every feature record, the online "
+        "store serves them. Each must be under a customer key. The InMemory online tier takes no customer key "
+        "and is not flagged (SageMaker.18 covers standard storage)."
+    ),
+    remediation='Set `offline_store_config={"s3_storage_config": {"s3_uri": uri, "kms_key_id": key.arn}}` and '
+                '`online_store_config={"enable_online_store": True, "security_config": {"kms_key_id": key.arn}}`.',
+    checks=(_feature_group_keys,),
+    resource_types=(FEATURE_GROUP,),
+    tags=("sagemaker", "encryption"),
+)
+
+
 def _capture_keys(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
     capture = r.get("dataCaptureConfig")
     enabled = capture is not None and as_bool(get(capture, "enableCapture")) is not False
@@ -163,6 +355,24 @@ def _capture_keys(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
     output = r.get("asyncInferenceConfig.outputConfig")
     if output is not None and not present(output, "kmsKeyId"):
         yield "asyncInferenceConfig.outputConfig.kmsKeyId is not set; expected a customer-managed KMS key."
+
+
+SAGEMAKER_ENDPOINT_CONFIG_CAPTURE_KMS_ENCRYPTED = Rule(
+    id="sagemaker-endpoint-config-capture-kms-encrypted",
+    title="SageMaker endpoint data capture and async inference output are KMS-encrypted",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("SC-28"),),
+    rationale=(
+        "Data capture writes inference requests and responses (dataset rows and predictions) to S3; async "
+        "inference writes responses. Without kmsKeyId they are under an S3-managed key."
+    ),
+    remediation='Set `data_capture_config={"enable_capture": True, "destination_s3_uri": uri, "kms_key_id": '
+                'key.arn, ...}` on `aws.sagemaker.EndpointConfiguration`.',
+    checks=(_capture_keys,),
+    resource_types=(ENDPOINT_CONFIG,),
+    tags=("sagemaker", "encryption"),
+)
 
 
 def _variants_redundant(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
@@ -175,6 +385,22 @@ def _variants_redundant(r: Resource, _params: Mapping[str, Any]) -> Iterator[str
                    "spreads the variant over Availability Zones.")
 
 
+SAGEMAKER_ENDPOINT_CONFIG_MULTI_INSTANCE = Rule(
+    id="sagemaker-endpoint-config-multi-instance",
+    title="SageMaker endpoint production variants run at least two instances",
+    severity="low",
+    enforcement="advisory",
+    frameworks=(FSBP("SageMaker.4"), AWS_CONFIG("sagemaker-endpoint-config-prod-instance-count"), NIST("CP-10")),
+    rationale="One instance is one Availability Zone: an outage takes the endpoint down. Advisory: availability, "
+              "not data exposure; serverless variants are not counted.",
+    remediation="Set `initial_instance_count=2` on each production variant of "
+                "`aws.sagemaker.EndpointConfiguration`.",
+    checks=(_variants_redundant,),
+    resource_types=(ENDPOINT_CONFIG,),
+    tags=("sagemaker", "resilience"),
+)
+
+
 INFERENCE_EXPERIMENT = "aws-native:sagemaker:InferenceExperiment"
 
 
@@ -184,6 +410,27 @@ def _experiment_keys(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
         yield "kmsKey is not set; expected a customer-managed KMS key for the instance storage volumes."
     if r.get("dataStorageConfig") is not None and not present(r.props, "dataStorageConfig.kmsKey"):
         yield "dataStorageConfig.kmsKey is not set; expected captured requests and responses under a customer key."
+
+
+SAGEMAKER_INFERENCE_EXPERIMENT_KMS_ENCRYPTED = Rule(
+    id="sagemaker-inference-experiment-kms-encrypted",
+    title="SageMaker inference experiments encrypt instance storage and captured data with customer keys",
+    severity="medium",
+    enforcement="mandatory",
+    frameworks=(FSBP("SageMaker.23"), FSBP("SageMaker.24"),
+                AWS_CONFIG("sagemaker-inf-experiment-instance-storage-kms-encrypted"),
+                AWS_CONFIG("sagemaker-inf-experiment-data-storage-kms-encrypted"), NIST("SC-28")),
+    rationale=(
+        "A shadow test runs a candidate model on copies of live inference traffic and can capture it to S3. "
+        "pulumi-aws 7 has no inference-experiment resource: the aws-native resource is judged, and so is "
+        "AWS::SageMaker::InferenceExperiment in CloudFormation templates and Cloud Control desired state."
+    ),
+    remediation='`aws_native.sagemaker.InferenceExperiment(..., kms_key=key.arn, data_storage_config={'
+                '"destination": uri, "kms_key": key.arn})`.',
+    checks=(_experiment_keys,),
+    resource_types=(INFERENCE_EXPERIMENT,),
+    tags=("sagemaker", "encryption"),
+)
 
 
 # Where a resource copies data to S3: (type, top-level property, path to the S3 URI).
@@ -208,248 +455,41 @@ def _stores_governed(stack: Stack, params: Mapping[str, Any]) -> Iterator[Findin
                                      "tag) that carries the dataset's encryption, access and audit controls.")
 
 
-# --- records -------------------------------------------------------------------------------------
+SAGEMAKER_DATA_STORES_GOVERNED_BUCKETS = Rule(
+    id="sagemaker-data-stores-governed-buckets",
+    title="Feature-group offline stores and endpoint data capture write to governed dataset buckets",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-3"), NIST("AU-2")),
+    stack=True,
+    reads=(FEATURE_GROUP, ENDPOINT_CONFIG, *BUCKET_TYPES),
+    rationale=(
+        "An offline feature store or a data-capture destination is a new copy of the dataset. In a bucket "
+        "without the dataset tag it escapes the dataset's bucket policy, key, retention and audit trail. The "
+        "destination is linked by property dependency (known in a first preview) or by the bucket name in the "
+        "S3 URI; buckets governed by another stack are listed in allowedExternalBuckets."
+    ),
+    remediation="Point the store at a dataset bucket: "
+                "`s3_uri=pulumi.Output.concat(\"s3://\", dataset_bucket.bucket, \"/features/\")`.",
+    checks=(_stores_governed,),
+    params={**DATASET_PARAMS, **EXTERNAL_BUCKET_PARAM},
+    tags=("sagemaker", "data-protection"),
+)
 
-_JOB_REMEDIATION = """Run every job in the VPC, isolated, with encrypted traffic, volumes and output:
-
-    aws.sagemaker.TrainingJob("train",
-        role_arn=role.arn,
-        vpc_config=aws.sagemaker.TrainingJobVpcConfigArgs(subnets=private_subnet_ids, security_group_ids=[sg.id]),
-        enable_network_isolation=True,
-        enable_inter_container_traffic_encryption=True,
-        resource_config=aws.sagemaker.TrainingJobResourceConfigArgs(
-            instance_type="ml.m5.xlarge", instance_count=1, volume_size_in_gb=50, volume_kms_key_id=key.arn),
-        output_data_config=aws.sagemaker.TrainingJobOutputDataConfigArgs(
-            s3_output_path=f"s3://{bucket}/models/", kms_key_id=key.arn), ...)"""
 
 RULES = (
-    Rule(
-        id="sagemaker-job-in-vpc",
-        title="SageMaker training, tuning, labeling and monitoring jobs run in VPC subnets with security groups",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("SC-7"), NIST("AC-4")),
-        rationale=(
-            "Without vpcConfig a job runs in a SageMaker-managed network with internet egress: its containers "
-            "can send the dataset they read anywhere, and no endpoint policy, security group or flow log applies. "
-            "Labeling jobs are checked only when they run automated labeling (labelingJobAlgorithmsConfig). "
-            "Subnet and security-group references computed at deploy time count as set."
-        ),
-        remediation=_JOB_REMEDIATION,
-        checks=(_job_vpc,),
-        resource_types=types_with("vpc"),
-        tags=("sagemaker", "network"),
-    ),
-    Rule(
-        id="sagemaker-job-network-isolated",
-        title="SageMaker training, tuning and monitoring jobs have network isolation enabled",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(FSBP("SageMaker.11"), FSBP("SageMaker.14"), AWS_CONFIG("sagemaker-data-quality-job-isolation"),
-                    AWS_CONFIG("sagemaker-monitoring-schedule-isolation"), NIST("SC-7")),
-        rationale=(
-            "Network isolation stops every network call to or from the job's containers, including to AWS services, "
-            "and gives the container no AWS credentials: even a malicious training image cannot exfiltrate data. "
-            "AWS leaves it off when unset."
-        ),
-        remediation=_JOB_REMEDIATION,
-        checks=(_job_isolation,),
-        resource_types=types_with("isolation"),
-        tags=("sagemaker", "network"),
-    ),
-    Rule(
-        id="sagemaker-job-inter-container-encrypted",
-        title="SageMaker distributed jobs encrypt traffic between their instances",
-        severity="medium",
-        enforcement="mandatory",
-        frameworks=(FSBP("SageMaker.9"), FSBP("SageMaker.22"),
-                    AWS_CONFIG("sagemaker-data-quality-job-encrypt-in-transit"),
-                    AWS_CONFIG("sagemaker-monitoring-schedule-traffic-encryption"), NIST("SC-8")),
-        rationale=(
-            "Distributed training and processing exchange gradients, weights and data batches between instances; "
-            "without enableInterContainerTrafficEncryption that traffic crosses the network in clear. Off when unset."
-        ),
-        remediation=_JOB_REMEDIATION,
-        checks=(_job_traffic_encryption,),
-        resource_types=types_with("traffic_encryption"),
-        tags=("sagemaker", "encryption"),
-    ),
-    Rule(
-        id="sagemaker-job-volume-kms-encrypted",
-        title="SageMaker job storage volumes use a customer-managed KMS key (except local-NVMe instances)",
-        severity="medium",
-        enforcement="mandatory",
-        frameworks=(NIST("SC-28"),),
-        rationale=(
-            "Training and processing volumes hold copies of the dataset. Instance types with local NVMe storage "
-            "(ml.*d families such as ml.m5d, ml.c5d, ml.r5d, ml.g4dn, ml.p3dn, ml.p4d, and ml.g5, ml.g6, ml.p5, "
-            "ml.trn1) are hardware-encrypted and AWS rejects a VolumeKmsKeyId for them (SageMaker API reference, "
-            "ResourceConfig.VolumeKmsKeyId), so they are not flagged."
-        ),
-        remediation=_JOB_REMEDIATION,
-        checks=(_job_volume_key,),
-        resource_types=types_with("volume_keys"),
-        tags=("sagemaker", "encryption"),
-    ),
-    Rule(
-        id="sagemaker-job-output-kms-encrypted",
-        title="SageMaker job outputs are encrypted with a customer-managed KMS key",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("SC-28"),),
-        rationale=(
-            "Model artifacts, labels and monitoring reports are derived from the dataset; written under an AWS "
-            "managed key they can be decrypted by anyone who can read the output bucket."
-        ),
-        remediation=_JOB_REMEDIATION,
-        checks=(_job_output_key,),
-        resource_types=types_with("output_key"),
-        tags=("sagemaker", "encryption"),
-    ),
-    Rule(
-        id="sagemaker-container-image-private-registry",
-        title="SageMaker models and jobs pull container images from a private ECR registry",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(FSBP("SageMaker.16"), FSBP("SageMaker.19"),
-                    AWS_CONFIG("sagemaker-model-private-registry-required"),
-                    AWS_CONFIG("sagemaker-model-multicontainer-private-registry"), NIST("SA-12"), NIST("SC-7")),
-        rationale=(
-            "A container image runs with the execution role's access to the datasets. Images from public "
-            "registries (Docker Hub, public.ecr.aws, ghcr.io...) are outside your supply chain and need internet "
-            "access to pull. allowedImageAccounts limits ECR to named accounts (add AWS's algorithm and DLC "
-            "accounts if you use them); allowedRegistries admits a private registry reached with "
-            "repositoryAccessMode 'Vpc'. Models, training and tuning jobs, data-quality job definitions and "
-            "monitoring schedules are checked; a model package or algorithm name instead of an image is not."
-        ),
-        remediation="Push the image to ECR in your account and reference it: "
-                    "`primary_container=aws.sagemaker.ModelPrimaryContainerArgs(image=repo.repository_url.apply("
-                    "lambda u: f\"{u}:1.0\"))`.",
-        checks=(_image_private,),
-        resource_types=(MODEL, *types_with("images")),
-        params={
-            "allowedImageAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
-                                     "description": "ECR registry accounts allowed; empty allows any ECR account."},
-            "allowedRegistries": {"type": "array", "items": {"type": "string"}, "default": [],
-                                  "description": "Private registry hosts (reached in the VPC) allowed besides ECR."},
-        },
-        tags=("sagemaker", "supply-chain"),
-    ),
-    Rule(
-        id="sagemaker-workforce-private",
-        title="SageMaker labeling jobs and human-review flows use private workteams only",
-        severity="critical",
-        enforcement="mandatory",
-        frameworks=(NIST("AC-3"), NIST("AC-21")),
-        rationale=(
-            "A labeling job or human-review flow sends dataset items to its workteam. The public Mechanical Turk "
-            "workforce (workteam/public-crowd) and marketplace vendors (aws-marketplace) are people outside the "
-            "organization: a dataset sent there is disclosed."
-        ),
-        remediation='Use your own private workteam: `human_task_config={"workteam_arn": private_workteam.arn, ...}`.',
-        checks=(_workteam,),
-        resource_types=(LABELING_JOB, FLOW_DEFINITION),
-        tags=("sagemaker", "data-protection"),
-    ),
-    Rule(
-        id="sagemaker-flow-definition-output-kms-encrypted",
-        title="SageMaker human-review flow definitions encrypt their output with a customer-managed KMS key",
-        severity="medium",
-        enforcement="mandatory",
-        frameworks=(NIST("SC-28"),),
-        rationale="Human-review output holds the reviewed items and answers (Checkov CKV_AWS_372).",
-        remediation='Set `output_config={"s3_output_path": f"s3://{bucket}/reviews/", "kms_key_id": key.arn}` on '
-                    "`aws.sagemaker.FlowDefinition`.",
-        checks=(_flow_output_key,),
-        resource_types=(FLOW_DEFINITION,),
-        tags=("sagemaker", "encryption"),
-    ),
-    Rule(
-        id="sagemaker-feature-group-kms-encrypted",
-        title="SageMaker feature groups encrypt offline and online stores with customer-managed KMS keys",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(FSBP("SageMaker.17"), FSBP("SageMaker.18"), AWS_CONFIG("sagemaker-featuregroup-encryption-at-rest"),
-                    AWS_CONFIG("sagemaker-featuregroup-online-store-encryption"), NIST("SC-28")),
-        rationale=(
-            "Feature stores are datasets: the offline store is an S3 copy of every feature record, the online "
-            "store serves them. Each must be under a customer key. The InMemory online tier takes no customer key "
-            "and is not flagged (SageMaker.18 covers standard storage)."
-        ),
-        remediation='Set `offline_store_config={"s3_storage_config": {"s3_uri": uri, "kms_key_id": key.arn}}` and '
-                    '`online_store_config={"enable_online_store": True, "security_config": {"kms_key_id": key.arn}}`.',
-        checks=(_feature_group_keys,),
-        resource_types=(FEATURE_GROUP,),
-        tags=("sagemaker", "encryption"),
-    ),
-    Rule(
-        id="sagemaker-endpoint-config-capture-kms-encrypted",
-        title="SageMaker endpoint data capture and async inference output are KMS-encrypted",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("SC-28"),),
-        rationale=(
-            "Data capture writes inference requests and responses (dataset rows and predictions) to S3; async "
-            "inference writes responses. Without kmsKeyId they are under an S3-managed key."
-        ),
-        remediation='Set `data_capture_config={"enable_capture": True, "destination_s3_uri": uri, "kms_key_id": '
-                    'key.arn, ...}` on `aws.sagemaker.EndpointConfiguration`.',
-        checks=(_capture_keys,),
-        resource_types=(ENDPOINT_CONFIG,),
-        tags=("sagemaker", "encryption"),
-    ),
-    Rule(
-        id="sagemaker-endpoint-config-multi-instance",
-        title="SageMaker endpoint production variants run at least two instances",
-        severity="low",
-        enforcement="advisory",
-        frameworks=(FSBP("SageMaker.4"), AWS_CONFIG("sagemaker-endpoint-config-prod-instance-count"), NIST("CP-10")),
-        rationale="One instance is one Availability Zone: an outage takes the endpoint down. Advisory: availability, "
-                  "not data exposure; serverless variants are not counted.",
-        remediation="Set `initial_instance_count=2` on each production variant of "
-                    "`aws.sagemaker.EndpointConfiguration`.",
-        checks=(_variants_redundant,),
-        resource_types=(ENDPOINT_CONFIG,),
-        tags=("sagemaker", "resilience"),
-    ),
-    Rule(
-        id="sagemaker-inference-experiment-kms-encrypted",
-        title="SageMaker inference experiments encrypt instance storage and captured data with customer keys",
-        severity="medium",
-        enforcement="mandatory",
-        frameworks=(FSBP("SageMaker.23"), FSBP("SageMaker.24"),
-                    AWS_CONFIG("sagemaker-inf-experiment-instance-storage-kms-encrypted"),
-                    AWS_CONFIG("sagemaker-inf-experiment-data-storage-kms-encrypted"), NIST("SC-28")),
-        rationale=(
-            "A shadow test runs a candidate model on copies of live inference traffic and can capture it to S3. "
-            "pulumi-aws 7 has no inference-experiment resource: the aws-native resource is judged, and so is "
-            "AWS::SageMaker::InferenceExperiment in CloudFormation templates and Cloud Control desired state."
-        ),
-        remediation='`aws_native.sagemaker.InferenceExperiment(..., kms_key=key.arn, data_storage_config={'
-                    '"destination": uri, "kms_key": key.arn})`.',
-        checks=(_experiment_keys,),
-        resource_types=(INFERENCE_EXPERIMENT,),
-        tags=("sagemaker", "encryption"),
-    ),
-    Rule(
-        id="sagemaker-data-stores-governed-buckets",
-        title="Feature-group offline stores and endpoint data capture write to governed dataset buckets",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("AC-3"), NIST("AU-2")),
-        stack=True,
-        reads=(FEATURE_GROUP, ENDPOINT_CONFIG, *BUCKET_TYPES),
-        rationale=(
-            "An offline feature store or a data-capture destination is a new copy of the dataset. In a bucket "
-            "without the dataset tag it escapes the dataset's bucket policy, key, retention and audit trail. The "
-            "destination is linked by property dependency (known in a first preview) or by the bucket name in the "
-            "S3 URI; buckets governed by another stack are listed in allowedExternalBuckets."
-        ),
-        remediation="Point the store at a dataset bucket: "
-                    "`s3_uri=pulumi.Output.concat(\"s3://\", dataset_bucket.bucket, \"/features/\")`.",
-        checks=(_stores_governed,),
-        params={**DATASET_PARAMS, **EXTERNAL_BUCKET_PARAM},
-        tags=("sagemaker", "data-protection"),
-    ),
+    SAGEMAKER_JOB_IN_VPC,
+    SAGEMAKER_JOB_NETWORK_ISOLATED,
+    SAGEMAKER_JOB_INTER_CONTAINER_ENCRYPTED,
+    SAGEMAKER_JOB_VOLUME_KMS_ENCRYPTED,
+    SAGEMAKER_JOB_OUTPUT_KMS_ENCRYPTED,
+    SAGEMAKER_CONTAINER_IMAGE_PRIVATE_REGISTRY,
+    SAGEMAKER_WORKFORCE_PRIVATE,
+    SAGEMAKER_FLOW_DEFINITION_OUTPUT_KMS_ENCRYPTED,
+    SAGEMAKER_FEATURE_GROUP_KMS_ENCRYPTED,
+    SAGEMAKER_ENDPOINT_CONFIG_CAPTURE_KMS_ENCRYPTED,
+    SAGEMAKER_ENDPOINT_CONFIG_MULTI_INSTANCE,
+    SAGEMAKER_INFERENCE_EXPERIMENT_KMS_ENCRYPTED,
+    SAGEMAKER_DATA_STORES_GOVERNED_BUCKETS,
 )
 

@@ -42,6 +42,27 @@ def _lifecycle_secrets(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]
                    "at run time from Secrets Manager or the execution role.")
 
 
+SAGEMAKER_LIFECYCLE_CONFIG_NO_SECRETS = Rule(
+    id="sagemaker-lifecycle-config-no-secrets",
+    title="SageMaker Studio and notebook lifecycle configurations embed no credentials",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("IA-5(7)"), NIST("SC-28")),
+    rationale=(
+        "Lifecycle scripts are readable by anyone who can describe them and run on every app start. AWS access "
+        "keys (AKIA.../ASIA...), secret keys, private keys, tokens, password assignments and credentials in URLs "
+        "are found in the base64-decoded content and reported by kind and line, never by value (Prowler "
+        "sagemaker_notebook_instance_no_secrets does this only at runtime)."
+    ),
+    remediation="Read secrets at run time instead: `TOKEN=$(aws secretsmanager get-secret-value --secret-id "
+                "git-token --query SecretString --output text)` in the script given to "
+                "`aws.sagemaker.StudioLifecycleConfig(studio_lifecycle_config_content=...)`.",
+    checks=(_lifecycle_secrets,),
+    resource_types=tuple(_LIFECYCLE_CONTENT),
+    tags=("sagemaker", "secrets"),
+)
+
+
 # --- notebook instances --------------------------------------------------------------------------
 
 def _notebook_imdsv2(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
@@ -50,6 +71,25 @@ def _notebook_imdsv2(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
         found = "unset (AWS defaults to 1, which allows IMDSv1)" if version is None else repr(version)
         yield (f"instanceMetadataServiceConfiguration.minimumInstanceMetadataServiceVersion is {found}; expected "
                "'2' so the execution role's credentials cannot be read through IMDSv1.")
+
+
+SAGEMAKER_NOTEBOOK_IMDSV2 = Rule(
+    id="sagemaker-notebook-imdsv2",
+    title="SageMaker notebook instances require IMDSv2",
+    severity="medium",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-3"), NIST("SC-7")),
+    rationale=(
+        "With IMDSv1 allowed (AWS's default on CreateNotebookInstance), one server-side request forgery in "
+        "notebook code hands out the execution role's credentials, and with them the datasets (Checkov "
+        "CKV_AWS_371)."
+    ),
+    remediation='Set `instance_metadata_service_configuration={"minimum_instance_metadata_service_version": "2"}` '
+                "on `aws.sagemaker.NotebookInstance`.",
+    checks=(_notebook_imdsv2,),
+    resource_types=(NOTEBOOK,),
+    tags=("sagemaker", "credentials"),
+)
 
 
 DEPRECATED_PLATFORMS = ("notebook-al1-v1", "notebook-al2-v1", "notebook-al2-v2")
@@ -63,6 +103,28 @@ def _notebook_platform(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
     if platform in DEPRECATED_PLATFORMS or (supported and platform not in supported):
         yield (f"platformIdentifier is {platform!r}, a platform without security updates; expected one of "
                f"{', '.join(supported) or 'the supported platforms'}.")
+
+
+SAGEMAKER_NOTEBOOK_SUPPORTED_PLATFORM = Rule(
+    id="sagemaker-notebook-supported-platform",
+    title="SageMaker notebook instances run on a supported platform",
+    severity="medium",
+    enforcement="advisory",
+    frameworks=(FSBP("SageMaker.8"), AWS_CONFIG("sagemaker-notebook-instance-platform-version"), NIST("SI-2")),
+    rationale=(
+        "notebook-al1-v1, notebook-al2-v1 and notebook-al2-v2 are deprecated and get no security updates; "
+        "notebook-al2-v3 and notebook-al2023-v1 are current (Security Hub SageMaker.8 accepts only "
+        "notebook-al2023-v1: add supportedPlatforms to match it). Unset means the provider's default, a "
+        "supported platform. Advisory: hygiene, not a data path."
+    ),
+    remediation='Set `platform_identifier="notebook-al2023-v1"` on `aws.sagemaker.NotebookInstance`.',
+    checks=(_notebook_platform,),
+    resource_types=(NOTEBOOK,),
+    params={"supportedPlatforms": {"type": "array", "items": {"type": "string"},
+                                   "default": ["notebook-al2-v3", "notebook-al2023-v1"],
+                                   "description": "Platform identifiers accepted."}},
+    tags=("sagemaker", "patching"),
+)
 
 
 # --- Studio Docker access ------------------------------------------------------------------------
@@ -81,6 +143,31 @@ def _domain_docker(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
         which = f"trusts {', '.join(foreign)}" if foreign else "names no vpcOnlyTrustedAccounts"
         yield (f"domainSettings.dockerSettings {which}; expected only the allowed accounts "
                f"({', '.join(allowed)}).")
+
+
+_ACCOUNTS_PARAM = {"allowedAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
+                                       "description": "AWS account ids Studio may trust (Docker images, model "
+                                                      "registration)."}}
+
+
+SAGEMAKER_DOMAIN_DOCKER_RESTRICTED = Rule(
+    id="sagemaker-domain-docker-restricted",
+    title="SageMaker Studio Docker access is off, or limited to allowed accounts",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("CM-7"), NIST("SA-12")),
+    rationale=(
+        "Docker in Studio lets users build and run arbitrary containers with the execution role, and pull "
+        "images from the accounts in vpcOnlyTrustedAccounts. AWS leaves it DISABLED when unset; enabled, every "
+        "trusted account must be one of allowedAccounts."
+    ),
+    remediation='Leave Docker off: `domain_settings={"docker_settings": {"enable_docker_access": "DISABLED"}}` on '
+                "`aws.sagemaker.Domain`.",
+    checks=(_domain_docker,),
+    resource_types=(DOMAIN,),
+    params=_ACCOUNTS_PARAM,
+    tags=("sagemaker", "supply-chain"),
+)
 
 
 # --- settings that weaken the domain -------------------------------------------------------------
@@ -150,6 +237,36 @@ def _studio_settings(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
     if shared and not params.get("allowSharedSpaces"):
         yield ("spaceSharingSettings.sharingType is 'Shared' (every user profile of the domain can open it and its "
                "files); expected 'Private', or allowSharedSpaces for a space meant to be shared.")
+
+
+SAGEMAKER_STUDIO_SETTINGS_NOT_WEAKENED = Rule(
+    id="sagemaker-studio-settings-not-weakened",
+    title="Studio domain, user-profile and space settings open no path around the domain's controls",
+    severity="high",
+    enforcement="mandatory",
+    frameworks=(NIST("AC-3"), NIST("AC-6"), NIST("SC-28")),
+    rationale=(
+        "Settings blocks (defaultUserSettings, defaultSpaceSettings, userSettings, spaceSettings) override the "
+        "domain per user or space. Each of these reopens a data path: a POSIX uid/gid 0 (root in the app), "
+        "mounting an EFS/FSx file system other than approved ones (another team's files), a shared space (every "
+        "profile of the domain reads it), Canvas workspace artifacts without a KMS key, Canvas model "
+        "registration through another account, credentials embedded in a code-repository URL. Sharing settings "
+        "are judged by sagemaker-domain-sharing-restricted and sagemaker-user-profile-sharing-restricted."
+    ),
+    remediation="Keep overrides to the execution role and the domain's security groups:\n\n"
+                "    aws.sagemaker.UserProfile(\"alice\", domain_id=domain.id, user_profile_name=\"alice\",\n"
+                "        user_settings={\"execution_role\": role.arn, \"security_groups\": [studio_sg.id]})",
+    checks=(_studio_settings,),
+    resource_types=tuple(_SETTINGS),
+    params={
+        **_ACCOUNTS_PARAM,
+        "allowedFileSystemIds": {"type": "array", "items": {"type": "string"}, "default": [],
+                                 "description": "EFS/FSx file systems that Studio settings may mount."},
+        "allowSharedSpaces": {"type": "boolean", "default": False,
+                              "description": "Accept spaces with sharingType 'Shared'."},
+    },
+    tags=("sagemaker", "data-protection"),
+)
 
 
 # --- security groups within the domain's -----------------------------------------------------------
@@ -289,133 +406,33 @@ def _security_groups_within_domain(stack: Stack, _params: Mapping[str, Any]) -> 
                                  "domain's groups, or groups open only to themselves and to what the domain's reach.")
 
 
-# --- records -------------------------------------------------------------------------------------
+SAGEMAKER_STUDIO_SECURITY_GROUPS_WITHIN_DOMAIN = Rule(
+    id="sagemaker-studio-security-groups-within-domain",
+    title="Studio user profiles and spaces use the domain's security groups or groups no more open than them",
+    severity="medium",
+    enforcement="mandatory",
+    frameworks=(NIST("SC-7"),),
+    stack=True,
+    rationale=(
+        "A user profile or space that lists its own securityGroups replaces the domain's for its apps: a group "
+        "with open egress or extra ingress reopens the network path the domain closed. A group of its own per "
+        "team is what AWS advises to keep teams' apps apart in a VpcOnly domain, so an added group passes when "
+        "it admits only itself (and what the domain's groups admit) and reaches only itself and what the "
+        "domain's groups reach (ports are not compared). Groups and rule peers are compared by property "
+        "dependency (URNs, known in a first preview) or by known id; a profile without an override passes."
+    ),
+    remediation="Set `security_groups` on profiles and spaces to the domain's groups "
+                "(`user_settings={\"security_groups\": [studio_sg.id], ...}`).",
+    checks=(_security_groups_within_domain,),
+    tags=("sagemaker", "network"),
+)
 
-_ACCOUNTS_PARAM = {"allowedAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
-                                       "description": "AWS account ids Studio may trust (Docker images, model "
-                                                      "registration)."}}
 
 RULES = (
-    Rule(
-        id="sagemaker-lifecycle-config-no-secrets",
-        title="SageMaker Studio and notebook lifecycle configurations embed no credentials",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("IA-5(7)"), NIST("SC-28")),
-        rationale=(
-            "Lifecycle scripts are readable by anyone who can describe them and run on every app start. AWS access "
-            "keys (AKIA.../ASIA...), secret keys, private keys, tokens, password assignments and credentials in URLs "
-            "are found in the base64-decoded content and reported by kind and line, never by value (Prowler "
-            "sagemaker_notebook_instance_no_secrets does this only at runtime)."
-        ),
-        remediation="Read secrets at run time instead: `TOKEN=$(aws secretsmanager get-secret-value --secret-id "
-                    "git-token --query SecretString --output text)` in the script given to "
-                    "`aws.sagemaker.StudioLifecycleConfig(studio_lifecycle_config_content=...)`.",
-        checks=(_lifecycle_secrets,),
-        resource_types=tuple(_LIFECYCLE_CONTENT),
-        tags=("sagemaker", "secrets"),
-    ),
-    Rule(
-        id="sagemaker-notebook-imdsv2",
-        title="SageMaker notebook instances require IMDSv2",
-        severity="medium",
-        enforcement="mandatory",
-        frameworks=(NIST("AC-3"), NIST("SC-7")),
-        rationale=(
-            "With IMDSv1 allowed (AWS's default on CreateNotebookInstance), one server-side request forgery in "
-            "notebook code hands out the execution role's credentials, and with them the datasets (Checkov "
-            "CKV_AWS_371)."
-        ),
-        remediation='Set `instance_metadata_service_configuration={"minimum_instance_metadata_service_version": "2"}` '
-                    "on `aws.sagemaker.NotebookInstance`.",
-        checks=(_notebook_imdsv2,),
-        resource_types=(NOTEBOOK,),
-        tags=("sagemaker", "credentials"),
-    ),
-    Rule(
-        id="sagemaker-notebook-supported-platform",
-        title="SageMaker notebook instances run on a supported platform",
-        severity="medium",
-        enforcement="advisory",
-        frameworks=(FSBP("SageMaker.8"), AWS_CONFIG("sagemaker-notebook-instance-platform-version"), NIST("SI-2")),
-        rationale=(
-            "notebook-al1-v1, notebook-al2-v1 and notebook-al2-v2 are deprecated and get no security updates; "
-            "notebook-al2-v3 and notebook-al2023-v1 are current (Security Hub SageMaker.8 accepts only "
-            "notebook-al2023-v1: add supportedPlatforms to match it). Unset means the provider's default, a "
-            "supported platform. Advisory: hygiene, not a data path."
-        ),
-        remediation='Set `platform_identifier="notebook-al2023-v1"` on `aws.sagemaker.NotebookInstance`.',
-        checks=(_notebook_platform,),
-        resource_types=(NOTEBOOK,),
-        params={"supportedPlatforms": {"type": "array", "items": {"type": "string"},
-                                       "default": ["notebook-al2-v3", "notebook-al2023-v1"],
-                                       "description": "Platform identifiers accepted."}},
-        tags=("sagemaker", "patching"),
-    ),
-    Rule(
-        id="sagemaker-domain-docker-restricted",
-        title="SageMaker Studio Docker access is off, or limited to allowed accounts",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("CM-7"), NIST("SA-12")),
-        rationale=(
-            "Docker in Studio lets users build and run arbitrary containers with the execution role, and pull "
-            "images from the accounts in vpcOnlyTrustedAccounts. AWS leaves it DISABLED when unset; enabled, every "
-            "trusted account must be one of allowedAccounts."
-        ),
-        remediation='Leave Docker off: `domain_settings={"docker_settings": {"enable_docker_access": "DISABLED"}}` on '
-                    "`aws.sagemaker.Domain`.",
-        checks=(_domain_docker,),
-        resource_types=(DOMAIN,),
-        params=_ACCOUNTS_PARAM,
-        tags=("sagemaker", "supply-chain"),
-    ),
-    Rule(
-        id="sagemaker-studio-settings-not-weakened",
-        title="Studio domain, user-profile and space settings open no path around the domain's controls",
-        severity="high",
-        enforcement="mandatory",
-        frameworks=(NIST("AC-3"), NIST("AC-6"), NIST("SC-28")),
-        rationale=(
-            "Settings blocks (defaultUserSettings, defaultSpaceSettings, userSettings, spaceSettings) override the "
-            "domain per user or space. Each of these reopens a data path: a POSIX uid/gid 0 (root in the app), "
-            "mounting an EFS/FSx file system other than approved ones (another team's files), a shared space (every "
-            "profile of the domain reads it), Canvas workspace artifacts without a KMS key, Canvas model "
-            "registration through another account, credentials embedded in a code-repository URL. Sharing settings "
-            "are judged by sagemaker-domain-sharing-restricted and sagemaker-user-profile-sharing-restricted."
-        ),
-        remediation="Keep overrides to the execution role and the domain's security groups:\n\n"
-                    "    aws.sagemaker.UserProfile(\"alice\", domain_id=domain.id, user_profile_name=\"alice\",\n"
-                    "        user_settings={\"execution_role\": role.arn, \"security_groups\": [studio_sg.id]})",
-        checks=(_studio_settings,),
-        resource_types=tuple(_SETTINGS),
-        params={
-            **_ACCOUNTS_PARAM,
-            "allowedFileSystemIds": {"type": "array", "items": {"type": "string"}, "default": [],
-                                     "description": "EFS/FSx file systems that Studio settings may mount."},
-            "allowSharedSpaces": {"type": "boolean", "default": False,
-                                  "description": "Accept spaces with sharingType 'Shared'."},
-        },
-        tags=("sagemaker", "data-protection"),
-    ),
-    Rule(
-        id="sagemaker-studio-security-groups-within-domain",
-        title="Studio user profiles and spaces use the domain's security groups or groups no more open than them",
-        severity="medium",
-        enforcement="mandatory",
-        frameworks=(NIST("SC-7"),),
-        stack=True,
-        rationale=(
-            "A user profile or space that lists its own securityGroups replaces the domain's for its apps: a group "
-            "with open egress or extra ingress reopens the network path the domain closed. A group of its own per "
-            "team is what AWS advises to keep teams' apps apart in a VpcOnly domain, so an added group passes when "
-            "it admits only itself (and what the domain's groups admit) and reaches only itself and what the "
-            "domain's groups reach (ports are not compared). Groups and rule peers are compared by property "
-            "dependency (URNs, known in a first preview) or by known id; a profile without an override passes."
-        ),
-        remediation="Set `security_groups` on profiles and spaces to the domain's groups "
-                    "(`user_settings={\"security_groups\": [studio_sg.id], ...}`).",
-        checks=(_security_groups_within_domain,),
-        tags=("sagemaker", "network"),
-    ),
+    SAGEMAKER_LIFECYCLE_CONFIG_NO_SECRETS,
+    SAGEMAKER_NOTEBOOK_IMDSV2,
+    SAGEMAKER_NOTEBOOK_SUPPORTED_PLATFORM,
+    SAGEMAKER_DOMAIN_DOCKER_RESTRICTED,
+    SAGEMAKER_STUDIO_SETTINGS_NOT_WEAKENED,
+    SAGEMAKER_STUDIO_SECURITY_GROUPS_WITHIN_DOMAIN,
 )

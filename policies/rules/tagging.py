@@ -179,6 +179,56 @@ def _classification(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
         yield f"tag {key} is {shown!r}; expected one of {', '.join(allowed)}."
 
 
+GOVERNANCE_REQUIRED_TAGS = _TaggableRule(
+    id="governance-required-tags",
+    title="Taggable resources carry the governance tags (classification, owner, project)",
+    severity="low",
+    enforcement="advisory",
+    frameworks=(NIST("CM-8"), AWS_CONFIG("required-tags")),
+    rationale=(
+        "Tags are how cost, ownership and data classification follow a resource into access reviews, "
+        "attribute-based access control and incident response; a resource without an owner has nobody to ask. "
+        "Taggable resources are the types in TAGGABLE_TYPES plus any other aws: resource that sets `tags`; "
+        "policies, attachments, associations, aliases and bucket settings (NOT_TAGGABLE_TYPES) cannot be "
+        "tagged and are never flagged. Tags set only through the provider's default_tags are not seen by "
+        "this resource check: set them on the resource, or exempt it. Tag keys are case-sensitive."
+    ),
+    remediation=(
+        "Tag every resource from one place:\n\n"
+        "    tags = {\"classification\": \"confidential\", \"owner\": \"data-platform\", \"project\": \"mlgov\"}\n"
+        "    aws.s3.Bucket(\"dataset\", tags=tags)"
+    ),
+    checks=(_required_tags, _classification),
+    resource_types=TAGGABLE_TYPES,
+    params={
+        "requiredTags": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["classification", "owner", "project"],
+            "description": "Tag keys every taggable resource must carry with a non-empty value.",
+        },
+        "classificationTagKey": {
+            "type": "string",
+            "default": "classification",
+            "description": "Tag key holding the data classification.",
+        },
+        "allowedClassifications": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["public", "internal", "confidential", "restricted"],
+            "description": "Accepted values of the classification tag (empty: any value).",
+        },
+        "excludedTypes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "Type tokens never checked (e.g. aws:s3/bucketObjectv2:BucketObjectv2).",
+        },
+    },
+    tags=("governance", "tagging"),
+)
+
+
 def _bucket_protected(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
     if is_dataset_bucket(r, params) and not r.protect:
         yield "the dataset bucket is not protected; expected the `protect=True` resource option."
@@ -189,75 +239,28 @@ def _bucket_not_force_destroy(r: Resource, params: Mapping[str, Any]) -> Iterato
         yield "forceDestroy is true, which deletes every object with the bucket; expected false for a dataset."
 
 
-RULES = (
-    _TaggableRule(
-        id="governance-required-tags",
-        title="Taggable resources carry the governance tags (classification, owner, project)",
-        severity="low",
-        enforcement="advisory",
-        frameworks=(NIST("CM-8"), AWS_CONFIG("required-tags")),
-        rationale=(
-            "Tags are how cost, ownership and data classification follow a resource into access reviews, "
-            "attribute-based access control and incident response; a resource without an owner has nobody to ask. "
-            "Taggable resources are the types in TAGGABLE_TYPES plus any other aws: resource that sets `tags`; "
-            "policies, attachments, associations, aliases and bucket settings (NOT_TAGGABLE_TYPES) cannot be "
-            "tagged and are never flagged. Tags set only through the provider's default_tags are not seen by "
-            "this resource check: set them on the resource, or exempt it. Tag keys are case-sensitive."
-        ),
-        remediation=(
-            "Tag every resource from one place:\n\n"
-            "    tags = {\"classification\": \"confidential\", \"owner\": \"data-platform\", \"project\": \"mlgov\"}\n"
-            "    aws.s3.Bucket(\"dataset\", tags=tags)"
-        ),
-        checks=(_required_tags, _classification),
-        resource_types=TAGGABLE_TYPES,
-        params={
-            "requiredTags": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": ["classification", "owner", "project"],
-                "description": "Tag keys every taggable resource must carry with a non-empty value.",
-            },
-            "classificationTagKey": {
-                "type": "string",
-                "default": "classification",
-                "description": "Tag key holding the data classification.",
-            },
-            "allowedClassifications": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": ["public", "internal", "confidential", "restricted"],
-                "description": "Accepted values of the classification tag (empty: any value).",
-            },
-            "excludedTypes": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Type tokens never checked (e.g. aws:s3/bucketObjectv2:BucketObjectv2).",
-            },
-        },
-        tags=("governance", "tagging"),
+GOVERNANCE_DATASET_BUCKET_PROTECTED = Rule(
+    id="governance-dataset-bucket-protected",
+    title="Dataset buckets are protected from deletion and never force-destroyed",
+    severity="medium",
+    enforcement="advisory",
+    frameworks=(NIST("CP-9"), NIST("SI-12")),
+    rationale=(
+        "A dataset bucket deleted by a refactor or a `pulumi destroy` loses the data and its version history. "
+        "The `protect` resource option makes Pulumi refuse to delete it; `force_destroy=True` would empty it "
+        "on deletion and is flagged even when protect is set, since protect is one flag away from removal. "
+        "Dataset buckets are those `is_dataset_bucket` selects (dataset tag or name pattern). KMS key "
+        "protection belongs to the KMS rules."
     ),
-    Rule(
-        id="governance-dataset-bucket-protected",
-        title="Dataset buckets are protected from deletion and never force-destroyed",
-        severity="medium",
-        enforcement="advisory",
-        frameworks=(NIST("CP-9"), NIST("SI-12")),
-        rationale=(
-            "A dataset bucket deleted by a refactor or a `pulumi destroy` loses the data and its version history. "
-            "The `protect` resource option makes Pulumi refuse to delete it; `force_destroy=True` would empty it "
-            "on deletion and is flagged even when protect is set, since protect is one flag away from removal. "
-            "Dataset buckets are those `is_dataset_bucket` selects (dataset tag or name pattern). KMS key "
-            "protection belongs to the KMS rules."
-        ),
-        remediation=(
-            "    aws.s3.Bucket(\"dataset\", force_destroy=False,\n"
-            "        opts=pulumi.ResourceOptions(protect=True, retain_on_delete=True))"
-        ),
-        checks=(_bucket_protected, _bucket_not_force_destroy),
-        resource_types=BUCKET_TYPES,
-        params=dict(DATASET_PARAMS),
-        tags=("governance", "s3", "data-protection"),
+    remediation=(
+        "    aws.s3.Bucket(\"dataset\", force_destroy=False,\n"
+        "        opts=pulumi.ResourceOptions(protect=True, retain_on_delete=True))"
     ),
+    checks=(_bucket_protected, _bucket_not_force_destroy),
+    resource_types=BUCKET_TYPES,
+    params=dict(DATASET_PARAMS),
+    tags=("governance", "s3", "data-protection"),
 )
+
+
+RULES = (GOVERNANCE_REQUIRED_TAGS, GOVERNANCE_DATASET_BUCKET_PROTECTED)
