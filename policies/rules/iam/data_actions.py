@@ -9,9 +9,7 @@ from ml_dataset_governance.policies import iam_documents as docs
 from ml_dataset_governance.policies.frameworks import FSBP, NIST
 from ml_dataset_governance.policies.model import Resource, Rule
 from ml_dataset_governance.policies.rules.iam.common import DOCUMENT_TYPES, Document, documents
-from ml_dataset_governance.policies.values import (
-    Unverifiable,
-)
+from ml_dataset_governance.policies.values import Unverifiable
 
 # --- least privilege on data actions -------------------------------------------------------------
 
