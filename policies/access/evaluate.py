@@ -299,8 +299,8 @@ def matching(policies: Iterable[tuple[str, Policy]], request: Request, context: 
 def _as_policies(label: str, docs: Any) -> list[tuple[str, Policy]]:
     if docs is None:
         return []
-    if isinstance(docs, (str, bytes, Mapping, Policy)):
-        return [(label, parse_policy(docs))]
+    if not isinstance(docs, (list, tuple)):
+        return [(label, parse_policy(docs))]  # one document (or something unreadable, which grants nothing)
     return [(f"{label}[{i}]", parse_policy(d)) for i, d in enumerate(docs)]
 
 
