@@ -28,7 +28,7 @@ from typing import Any
 
 from ml_dataset_governance.policies.access.catalog import LEVELS, CatalogDataset, DatasetCatalog
 from ml_dataset_governance.policies.access.document import Policy, Statement, parse_policy
-from ml_dataset_governance.policies.access.evaluate import Match, Principal, Request, evaluate
+from ml_dataset_governance.policies.access.evaluate import Match, Principal, Request, action_matches, evaluate
 from ml_dataset_governance.policies.access.managed import is_aws_managed, managed_policy
 from ml_dataset_governance.policies.model import Resource, Stack
 from ml_dataset_governance.policies.values import contains_unknown, is_unknown
@@ -595,19 +595,52 @@ def _external_principals(docs: Iterable[Doc], known_arns: set[str]) -> set[str]:
     return out
 
 
+def _arn_name(arn: str) -> tuple[str, str, str] | None:
+    """(account, kind, name) of an IAM role or user ARN (path dropped)."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or "/" not in parts[5]:
+        return None
+    kind, _, rest = parts[5].partition("/")
+    return (parts[4], kind, rest.rsplit("/", 1)[-1]) if kind in ("role", "user") else None
+
+
+def _named_principals(stack: Stack) -> dict[tuple[str, str], Resource]:
+    """(kind, known name) -> role or user of the stack."""
+    out = {}
+    for r in stack.of_type(ROLE, USER):
+        name = _known(r.props.get("name"))
+        if name:
+            out[("role" if r.type == ROLE else "user", name)] = r
+    return out
+
+
+def _resource_policy_principals(stack: Stack) -> list[tuple[Statement, str]]:
+    found = []
+    for r in stack.of_type(KEY, KEY_POLICY, BUCKET_POLICY):
+        value = r.props.get("policy") if isinstance(r.props, Mapping) else None
+        if value is None or contains_unknown(value):
+            continue
+        for stmt in parse_policy(value).allows:
+            found += [(stmt, v) for v in (stmt.principals or {}).get("AWS", ())]
+    return found
+
+
 def stack_account(stack: Stack) -> str:
-    """The stack's own account: from a known resource ARN, else (preview) from the account root that a key policy
-    of the stack gives kms:* (AWS's default key policy, which only a key's own account may have), else unknown."""
+    """The stack's own account: from a known resource ARN; else (preview) from a resource policy naming a role or
+    user of the stack by ARN, or giving an account root the management of a key (AWS's default key policy, which
+    only the key's own account has); else unknown."""
     for r in stack.resources:
         account = _account_of_arn(_known(r.props.get("arn")) if isinstance(r.props, Mapping) else None)
         if account and account.isdigit():
             return account
+    named = _named_principals(stack)
     roots = set()
-    for key in stack.of_type(KEY):
-        policy = parse_policy(key.props.get("policy")) if not contains_unknown(key.props.get("policy")) else None
-        for stmt in policy.allows if policy else ():
-            if "kms:*" in (stmt.actions or ()):
-                roots |= {_account_of_arn(v) for v in (stmt.principals or {}).get("AWS", ()) if v.endswith(":root")}
+    for stmt, value in _resource_policy_principals(stack):
+        parsed = _arn_name(value)
+        if parsed and (parsed[1], parsed[2]) in named and parsed[0].isdigit():
+            return parsed[0]
+        if value.endswith(":root") and any(action_matches(a, "kms:PutKeyPolicy") for a in stmt.actions or ()):
+            roots.add(_account_of_arn(value))
     roots.discard(None)
     return roots.pop() if len(roots) == 1 else STACK_ACCOUNT  # type: ignore[return-value]
 
@@ -615,6 +648,7 @@ def stack_account(stack: Stack) -> str:
 def compute(stack: Stack, catalog: DatasetCatalog) -> AccessView:
     """The effective-access view of every catalog dataset over the stack."""
     account = stack_account(stack)
+    named = _named_principals(stack)
     reader = _Reader(stack, account)
     principals = _principals(stack, reader)
     datasets_out = []
@@ -636,14 +670,21 @@ def compute(stack: Stack, catalog: DatasetCatalog) -> AccessView:
                 _record(accesses, sp.name, found, sp.resource, who, sp.tags)
             resource_docs = facts.policies + facts.key_policies + [d for _, _, ds in facts.access_points for d in ds]
             for value in sorted(_external_principals(resource_docs, known_arns)):
+                parsed = _arn_name(value)
+                if parsed and (parsed[1], parsed[2]) in named and parsed[0] in (account, STACK_ACCOUNT):
+                    continue  # a principal of the stack named by ARN: evaluated above with its own policies
                 who = Principal.of(value)
                 if who.account is None and who.arn and not who.service:
                     who = Principal(arn=who.arn, account=_account_of_arn(who.arn))
-                found = prober.levels(who, [_ALLOW_ALL], [], None)
-                # An account root in a resource policy is the whole account: outside the stack's own account, or
-                # for the stack's own account only when the grant goes beyond delegating to its IAM policies.
+                # The stack's own account root in a resource policy delegates to IAM policies, which are judged for
+                # the stack's principals above; it is no principal of its own.
                 if who.account == account and value.endswith(":root") or value == account:
                     continue
+                # Outside the stack, a principal's identity policies are unseen. In another account it can grant
+                # itself anything, so only the resource policies limit it; in this account, count only what the
+                # resource policies grant it directly.
+                identity = [] if who.account == account else [_ALLOW_ALL]
+                found = prober.levels(who, identity, [], None)
                 _record(accesses, value, found, None, who, {})
             _access_grants(stack, bucket, facts, entry, principals, accesses, reader)
             _lake_formation(stack, bucket, facts, principals, accesses)
