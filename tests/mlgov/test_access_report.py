@@ -126,3 +126,44 @@ def test_mlgov_access_marks_the_rogue_cell(rogue_project):
     # s3:DeleteObject is granted too, but the bucket policy denies deleting objects to everyone: read only.
     assert rogue["differs"] and rogue["levels"] == ["read"] and rogue["catalog"] == []
     assert "rogue-analyst" in render("text", matrix) and "differs from the catalog" in render("text", matrix)
+
+
+def _mlgov(*args, cwd="/"):
+    return subprocess.run([sys.executable, "-m", "mlgov", *args], capture_output=True, text=True, timeout=600, cwd=cwd)
+
+
+def test_cli_json_contract_and_exit_code_on_the_bundled_stack():
+    out = _mlgov("access", str(REPO), "--stack", "dev", "--format", "json")
+    assert out.returncode == 0, out.stderr[-2000:]
+    data = json.loads(out.stdout)
+    assert isinstance(data["datasets"], list)
+    for dataset in data["datasets"]:
+        assert set(dataset) >= {"dataset", "access"}
+        for row in dataset["access"]:
+            assert isinstance(row["principal"], str) and isinstance(row["granted_by"], list)
+
+
+def test_cli_exits_1_when_a_cell_differs_and_names_the_principal(rogue_project):
+    out = _mlgov("access", str(rogue_project), "--format", "markdown")
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert "`rogue-analyst` has read on `training-ledger`" in out.stdout
+
+
+def test_cli_reads_an_export_with_the_catalog_from_the_stack_config(bundled_run, tmp_path):
+    project, run = bundled_run
+    resources = [{"urn": r.urn, "type": r.type, "custom": r.custom, "inputs": r.inputs, "outputs": r.outputs,
+                  **({"parent": r.parent} if r.parent else {}), "dependencies": r.dependencies,
+                  "propertyDependencies": r.property_dependencies} for r in run.resources]
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"version": 3, "deployment": {"manifest": {}, "resources": resources}}))
+    out = _mlgov("access", str(REPO), "--export", str(state), "--format", "json")
+    assert out.returncode == 0, out.stderr[-2000:]
+    from_export = json.loads(out.stdout)
+    assert from_export["teams"] == compute_matrix(str(REPO)).as_json()["teams"]
+
+
+def test_cli_without_a_catalog_is_an_error(tmp_path):
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"version": 3, "deployment": {"manifest": {}, "resources": []}}))
+    out = _mlgov("access", "--export", str(state))
+    assert out.returncode == 2 and "no dataset catalog" in out.stderr
