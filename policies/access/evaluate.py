@@ -312,13 +312,32 @@ def requires_resource_policy(action: str) -> bool:
 def evaluate(request: Request, identity_policies: Sequence[Any] = (), resource_policy: Any = None,
              boundary: Any = None, session_policies: Sequence[Any] = (), scp: Sequence[Any] = ()) -> Decision:
     """Whether AWS would allow `request` given these policies (documents as objects, JSON text or `Policy`)."""
-    context = request.build_context()
-    identity = _as_policies("identity", identity_policies)
-    resource = _as_policies("resource", resource_policy)
-    boundaries = _as_policies("boundary", boundary)
-    sessions = _as_policies("session", session_policies)
-    scps = _as_policies("scp", scp)
+    return decide(request, request.build_context(), Policies.of(identity_policies, resource_policy, boundary,
+                                                                  session_policies, scp))
 
+
+@dataclass(frozen=True)
+class Policies:
+    """The documents of one evaluation, parsed and labelled once (callers that probe many requests reuse them)."""
+
+    identity: list[tuple[str, Policy]]
+    resource: list[tuple[str, Policy]]
+    boundaries: list[tuple[str, Policy]]
+    sessions: list[tuple[str, Policy]]
+    scps: list[tuple[str, Policy]]
+
+    @classmethod
+    def of(cls, identity_policies: Any = (), resource_policy: Any = None, boundary: Any = None,
+           session_policies: Any = (), scp: Any = ()) -> Policies:
+        return cls(_as_policies("identity", identity_policies), _as_policies("resource", resource_policy),
+                   _as_policies("boundary", boundary), _as_policies("session", session_policies),
+                   _as_policies("scp", scp))
+
+
+def decide(request: Request, context: Context, policies: Policies) -> Decision:
+    """`evaluate` with the context and the parsed documents given."""
+    identity, resource, boundaries = policies.identity, policies.resource, policies.boundaries
+    sessions, scps = policies.sessions, policies.scps
     denies = (matching(identity + boundaries + sessions + scps, request, context, "Deny")
               + matching(resource, request, context, "Deny", resource_based=True))
     certain_denies = [m for m, _ in denies if m.certain]

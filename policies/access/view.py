@@ -28,7 +28,16 @@ from typing import Any
 
 from ml_dataset_governance.policies.access.catalog import LEVELS, CatalogDataset, DatasetCatalog
 from ml_dataset_governance.policies.access.document import Policy, Statement, parse_policy
-from ml_dataset_governance.policies.access.evaluate import Match, Principal, Request, action_matches, evaluate
+from ml_dataset_governance.policies.access.evaluate import (
+    Match,
+    Policies,
+    Principal,
+    Request,
+    action_matches,
+    decide,
+    principal_match,
+    statement_covers_action,
+)
 from ml_dataset_governance.policies.access.managed import is_aws_managed, managed_policy
 from ml_dataset_governance.policies.model import Resource, Stack
 from ml_dataset_governance.policies.values import contains_unknown, is_unknown
@@ -473,12 +482,41 @@ def _grant_allows(grants: list[Resource], principal_arn: str | None, operation: 
     return out
 
 
+def _may_target(pattern: str, target: str) -> bool:
+    """Whether a Resource pattern may name `target` or something under it (policy variables count as wildcards)."""
+    pattern = pattern.strip()
+    if pattern == "*" or "${" in pattern or is_unknown(pattern):
+        return True
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
+    head = pattern[:cut]
+    return head.startswith(target) or target.startswith(head) if cut < len(pattern) else (
+        pattern == target or pattern.startswith(target))
+
+
 class _Prober:
     def __init__(self, stack: Stack, facts: _BucketFacts, dataset: CatalogDataset, stack_account: str):
         self.stack = stack
         self.facts = facts
         self.dataset = dataset
         self.stack_account = stack_account
+        self._prepared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.targets = [facts.arn, f"{facts.arn}/", *([facts.key_arn] if facts.key_arn else []),
+                        *(arn for _, arn, _ in facts.access_points)]
+
+    def relevant(self, principal: Principal, identity: list[Doc]) -> bool:
+        """Whether anything could give `principal` access here: an identity Allow whose resources may be this
+        bucket, its objects, its key or an access point, or a resource policy or grant naming it. Pairs that
+        cannot are skipped, which keeps the view linear in the number of grants rather than principals x datasets."""
+        for doc in identity:
+            for stmt in doc.policy.allows:
+                if stmt.not_resources is not None or stmt.resources is None:
+                    return True
+                if any(_may_target(pattern, target) for pattern in stmt.resources for target in self.targets):
+                    return True
+        facts = self.facts
+        docs = facts.policies + facts.key_policies + [d for _, _, ds in facts.access_points for d in ds]
+        return any(principal_match(stmt, principal) == "direct" for d in docs for stmt in d.policy.allows) or bool(
+            facts.key_grants)
 
     def objects(self) -> list[str]:
         prefixes = self.dataset.keys or ("",)
@@ -487,17 +525,24 @@ class _Prober:
     def _decide(self, principal: Principal, action: str, resource: str, identity: list[Doc], boundary: list[Doc],
                 resource_docs: list[Doc], prefix: bool) -> list[Grant] | None:
         """The statements that let `principal` do `action` on `resource`, or None when it cannot."""
+        who = (principal.arn, principal.account, principal.service, tuple(sorted(principal.tags.items())))
+        docs = (who, tuple(map(id, identity)), tuple(map(id, boundary)), tuple(map(id, resource_docs)))
+        cached = self._prepared.get(docs)
+        if cached is None:
+            labels = {f"identity[{i}]": d for i, d in enumerate(identity)}
+            merged_resource = Policy(tuple(s for d in resource_docs for s in d.policy.statements))
+            merged_boundary = Policy(tuple(s for d in boundary for s in d.policy.statements))
+            policies = Policies.of([d.policy for d in identity], merged_resource if resource_docs else None,
+                                   merged_boundary if boundary else None)
+            allows = [s for _, p in policies.identity + policies.resource for s in p.allows]
+            context = Request(principal=principal, action="", open_context=True).build_context()
+            cached = self._prepared[docs] = (labels, policies, allows, context)
+        labels, policies, allows, context = cached
+        if not any(statement_covers_action(s, action) for s in allows):
+            return None  # nothing grants the action: no need to evaluate
         request = Request(principal=principal, action=action, resource=resource, open_context=True,
                           resource_account=self.stack_account, resource_is_prefix=prefix)
-        labels = {}
-        docs = []
-        for i, d in enumerate(identity):
-            labels[f"identity[{i}]"] = d
-            docs.append(d.policy)
-        merged_resource = Policy(tuple(s for d in resource_docs for s in d.policy.statements))
-        decision = evaluate(request, identity_policies=docs, resource_policy=merged_resource if resource_docs else None,
-                            boundary=Policy(tuple(s for d in boundary for s in d.policy.statements)) if boundary
-                            else None)
+        decision = decide(request, context, policies)
         if not decision.allowed:
             return None
         return [self._describe(m, labels, resource_docs) for m in decision.deciding
@@ -666,7 +711,10 @@ def compute(stack: Stack, catalog: DatasetCatalog) -> AccessView:
                 arn = principal_arn(sp.resource, account)
                 known_arns.add(arn)
                 who = Principal(arn=arn, account=_account_of_arn(arn) or account, tags=sp.tags)
-                found = prober.levels(who, sp.all_identity(), sp.boundary, sp.resource)
+                identity = sp.all_identity()
+                if not prober.relevant(who, identity):
+                    continue
+                found = prober.levels(who, identity, sp.boundary, sp.resource)
                 _record(accesses, sp.name, found, sp.resource, who, sp.tags)
             resource_docs = facts.policies + facts.key_policies + [d for _, _, ds in facts.access_points for d in ds]
             for value in sorted(_external_principals(resource_docs, known_arns)):
