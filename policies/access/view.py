@@ -735,7 +735,7 @@ def compute(stack: Stack, catalog: DatasetCatalog) -> AccessView:
                 found = prober.levels(who, identity, [], None)
                 _record(accesses, value, found, None, who, {})
             _access_grants(stack, bucket, facts, entry, principals, accesses, reader)
-            _lake_formation(stack, bucket, facts, principals, accesses)
+            _lake_formation(stack, bucket, facts, principals, accesses, account)
         rows = sorted((e for e in accesses.values() if e.levels), key=lambda e: e.principal)
         datasets_out.append(DatasetAccess(entry, matched, rows))
     return AccessView(datasets_out, reader.unknown, reader.unverifiable)
@@ -753,11 +753,14 @@ def _record(accesses: dict[str, AccessEntry], name: str, found: Mapping[str, lis
 
 
 def _principal_name(principals: Mapping[str, StackPrincipal], value: Any, holder: Resource,
-                    prop_deps: Iterable[str]) -> tuple[str, Resource | None, Principal]:
+                    prop_deps: Iterable[str], account: str) -> tuple[str, Resource | None, Principal]:
+    """The stack principal a grant names (by identifier, by the ARN its name gives, or by dependency), else the
+    value itself."""
     for sp in principals.values():
-        if (isinstance(value, str) and value in sp.resource.identifiers()) or (
+        arn = principal_arn(sp.resource, account)
+        if (isinstance(value, str) and (value in sp.resource.identifiers() or value == arn)) or (
                 is_unknown(value) and sp.resource.urn in prop_deps):
-            return sp.name, sp.resource, Principal(arn=sp.arn, tags=sp.tags)
+            return sp.name, sp.resource, Principal(arn=arn, tags=sp.tags)
     text = value if isinstance(value, str) and not is_unknown(value) else f"<unknown principal of {_label(holder)}>"
     return text, None, Principal.of(text) if text.startswith("arn:") else Principal()
 
@@ -783,7 +786,7 @@ def _access_grants(stack: Stack, bucket: Resource, facts: _BucketFacts, entry: C
             grantee = grant.props.get("grantee") if isinstance(grant.props.get("grantee"), Mapping) else {}
             identifier = grantee.get("granteeIdentifier")
             deps = grant.property_dependencies.get("grantee", ())
-            who_name, who_resource, who = _principal_name(principals, identifier, grant, deps)
+            who_name, who_resource, who = _principal_name(principals, identifier, grant, deps, reader.account)
             permission = str(grant.props.get("permission", ""))
             levels = {"READ": ["read"], "WRITE": ["write"], "READWRITE": ["read", "write"]}.get(permission, [])
             found = {lv: [(f"{_label(grant)} ({permission} on {scope})", grant)] for lv in levels}
@@ -795,7 +798,7 @@ LF_LEVELS = {"SELECT": ["read"], "INSERT": ["write"], "DELETE": ["delete"], "ALT
 
 
 def _lake_formation(stack: Stack, bucket: Resource, facts: _BucketFacts, principals: Mapping[str, StackPrincipal],
-                    accesses: dict[str, AccessEntry]) -> None:
+                    accesses: dict[str, AccessEntry], account: str) -> None:
     """Lake Formation permissions on the bucket as a data location, or on Glue tables stored in it."""
     name = _known(bucket.props.get("bucket")) or bucket.name
     tables = set()
@@ -822,7 +825,7 @@ def _lake_formation(stack: Stack, bucket: Resource, facts: _BucketFacts, princip
         if where is None:
             continue
         who_name, who_resource, who = _principal_name(principals, perm.props.get("principal"), perm,
-                                                      perm.property_dependencies.get("principal", ()))
+                                                      perm.property_dependencies.get("principal", ()), account)
         found: dict[str, list[Grant]] = {}
         for permission in granted:
             for level in LF_LEVELS.get(permission, []):
