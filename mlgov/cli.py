@@ -121,6 +121,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     from mlgov import gate
     from mlgov.project import load_project
 
+    if args.engine == "pulumi":
+        from mlgov.engines import pulumi_cli
+
+        _options(args)  # the same checks of --policy-pack and --policy-config as the emulation
+        return _emit(pulumi_cli.check_command(args), args)
     options = _options(args)
     project = load_project(args.project_dir, args.stack)
     modes = gate.MODES if args.mode == "both" else (args.mode,)
@@ -133,6 +138,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from mlgov import gate
     from mlgov.export import load_export
 
+    if args.engine == "pulumi":
+        from mlgov.engines import pulumi_cli
+
+        _options(args)
+        return _emit(pulumi_cli.audit_command(args), args)
     options = _options(args)
     state = load_export(args.state)
     with gate.Watchdog(args.timeout) as watchdog:
@@ -236,6 +246,11 @@ def _evaluation_options(p: argparse.ArgumentParser) -> None:
                    help=f"give up (exit 2) after this long; 0 disables (default: {DEFAULT_TIMEOUT:g})")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="color in the text report (default: auto, on a terminal without NO_COLOR)")
+    p.add_argument("--engine", choices=("mlgov", "pulumi"), default="mlgov",
+                   help="mlgov (default): the built-in emulation, no CLI needed; pulumi: the real pulumi CLI, "
+                        "offline, with a stand-in AWS provider (see README)")
+    p.add_argument("--pulumi", metavar="PATH", help="pulumi CLI for --engine pulumi (default: $MLGOV_PULUMI, "
+                                                    "then PATH)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -304,6 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from mlgov.engine import AnalyzerError
+    from mlgov.engines.pulumi_cli import EngineError
     from mlgov.export import ExportError
     from mlgov.gate import GateError
     from mlgov.policy_config import PolicyConfigError
@@ -312,7 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (UsageError, GateError, ProjectError, ProgramError, AnalyzerError, PolicyConfigError, ExportError) as exc:
+    except (UsageError, GateError, ProjectError, ProgramError, AnalyzerError, PolicyConfigError, ExportError,
+            EngineError) as exc:
         return _error(str(exc))
     except KeyboardInterrupt:
         return _error("interrupted")

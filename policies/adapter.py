@@ -171,5 +171,7 @@ def too_deep(rule: Rule, label: str) -> Outcome:
 
 
 def unverifiable_message(paths: Iterable[str]) -> str:
-    paths = sorted(set(paths))
+    # Sorted part by part: a stack check lists resources in the order AnalyzeStack sends them, which under the
+    # real engine is the order the steps finished (it varies run to run); the note must not.
+    paths = sorted({part for path in paths for part in path.split(", ")})
     return f"cannot be verified until update: {', '.join(paths)} unknown during preview"
