@@ -248,9 +248,13 @@ def _principal_value_matches(value: str, who: Principal, kind: str) -> str | Non
 def principal_match(stmt: Statement, who: Principal) -> str | None:
     """How a resource-based statement's Principal/NotPrincipal names `who`: "direct", "account" or None."""
     if stmt.not_principals is not None:
-        named = any(_principal_value_matches(v, who, kind) for kind, values in stmt.not_principals.items()
-                    for v in values if v.strip() != "*")
-        return None if named else "direct"
+        # NotPrincipal spares an IAM principal only when both it and its account are listed (IAM User Guide,
+        # "NotPrincipal": a request carries the account as well as the user or role session).
+        found = {_principal_value_matches(v, who, kind) for kind, values in stmt.not_principals.items()
+                 for v in values if v.strip() != "*"}
+        needs_account = who.account is not None and not who.service and who.arn != f"arn:aws:iam::{who.account}:root"
+        spared = "direct" in found and ("account" in found or not needs_account)
+        return None if spared else "direct"
     if stmt.principals is None:
         return None
     best = None
