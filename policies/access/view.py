@@ -545,8 +545,9 @@ class _Prober:
         decision = decide(request, context, policies)
         if not decision.allowed:
             return None
+        # The stand-in for an outside principal's unseen identity policies grants nothing worth naming.
         return [self._describe(m, labels, resource_docs) for m in decision.deciding
-                if m.policy.startswith(("identity", "resource"))]
+                if m.policy.startswith(("identity", "resource")) and labels.get(m.policy) is not _ALLOW_ALL]
 
     @staticmethod
     def _describe(match: Match, labels: Mapping[str, Doc], resource_docs: list[Doc]) -> Grant:
