@@ -5,8 +5,7 @@ only). A writer (the owner and the listed writers) may also put objects and abor
 generate data keys. No role is granted deletion of objects or versions, bucket configuration, or any other dataset.
 
 Each role also gets what Studio needs for its members' private spaces and apps, and (teams that run jobs) job
-creation passing only itself. A second policy on every role holds the preventive guardrails: denials of SageMaker
-resources created without VPC, KMS, network isolation or inter-container encryption (`guardrail_statements`).
+creation passing only itself. A second policy on every role holds the preventive guardrails (infra/guardrails.py).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 from ml_dataset_governance.infra.catalog import Access, Catalog, Team, access_matrix
 from ml_dataset_governance.infra.context import DeployContext, policy_document, service_trust_policy
+from ml_dataset_governance.infra.guardrails import guardrail_statements
 from ml_dataset_governance.infra.keys import DATASET_KEY_USE, STUDIO_KEY_USE, studio_key_services
 from ml_dataset_governance.infra.logs import SAGEMAKER_LOG_GROUPS, SAGEMAKER_LOG_PREFIX
 
@@ -66,28 +66,6 @@ ECR_PULL_ACTIONS: tuple[str, ...] = (
 )
 LOG_ACTIONS: tuple[str, ...] = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
                                 "logs:DescribeLogStreams")
-
-# Preventive guardrails: condition key -> the actions whose request carries it (Service Authorization Reference,
-# "Actions, resources, and condition keys for Amazon SageMaker AI"; tests/infra check every pair against
-# policyuniverse's copy of it). A Deny whose key is absent from an action's request would deny every call, so each
-# key lists only the actions that support it. Update actions: only UpdateMonitoringSchedule can change these
-# settings (UpdateTrainingJob, UpdateNotebookInstance, UpdateEndpoint carry none of these keys).
-_TRAINING_LIKE = ("sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob",
-                  "sagemaker:CreateHyperParameterTuningJob")
-_MONITORING = ("sagemaker:CreateDataQualityJobDefinition", "sagemaker:CreateModelBiasJobDefinition",
-               "sagemaker:CreateModelExplainabilityJobDefinition", "sagemaker:CreateModelQualityJobDefinition",
-               "sagemaker:CreateMonitoringSchedule", "sagemaker:UpdateMonitoringSchedule")
-GUARDRAIL_ACTIONS: dict[str, tuple[str, ...]] = {
-    "sagemaker:VpcSubnets": (*_TRAINING_LIKE, "sagemaker:CreateModel", "sagemaker:CreateNotebookInstance",
-                             *_MONITORING),
-    "sagemaker:VolumeKmsKey": (*_TRAINING_LIKE, "sagemaker:CreateEndpointConfig", "sagemaker:CreateNotebookInstance",
-                               "sagemaker:CreateTransformJob", *_MONITORING),
-    "sagemaker:OutputKmsKey": (*_TRAINING_LIKE, "sagemaker:CreateTransformJob", *_MONITORING),
-    "sagemaker:NetworkIsolation": (*_TRAINING_LIKE, "sagemaker:CreateModel", *_MONITORING),
-    "sagemaker:InterContainerTrafficEncryption": (*_TRAINING_LIKE, *_MONITORING),
-}
-BOOLEAN_GUARDRAIL_KEYS: tuple[str, ...] = ("sagemaker:NetworkIsolation", "sagemaker:InterContainerTrafficEncryption")
-
 
 def _pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.replace(":", "-").split("-"))
@@ -237,52 +215,6 @@ def job_statements(ctx: DeployContext, team: str, role_arn: pulumi.Input[str],
             "Effect": "Allow",
             "Action": list(ECR_PULL_ACTIONS),
             "Resource": f"arn:{ctx.partition}:ecr:{ctx.region}:*:repository/*",
-        },
-    ]
-    return statements
-
-
-def guardrail_statements(subnet_ids: Sequence[pulumi.Input[str]],
-                         security_group_ids: Sequence[pulumi.Input[str]]) -> list[dict[str, Any]]:
-    """Deny creating SageMaker compute that is outside the VPC, unencrypted or not isolated.
-
-    Null "true" matches when the key is absent (the setting was not given); Bool "false" when it was given off
-    (IAM User Guide, "Condition operator to check existence of condition keys" / "Boolean condition operators").
-    Absent OR off needs two statements. VPC settings must also name only the stack's subnets and the team's group.
-    """
-    statements: list[dict[str, Any]] = []
-    for key, actions in GUARDRAIL_ACTIONS.items():
-        name = _pascal(key.split(":", 1)[1])
-        statements.append({
-            "Sid": f"DenyWithout{name}",
-            "Effect": "Deny",
-            "Action": list(actions),
-            "Resource": "*",
-            "Condition": {"Null": {key: "true"}},
-        })
-        if key in BOOLEAN_GUARDRAIL_KEYS:
-            statements.append({
-                "Sid": f"DenyWith{name}Off",
-                "Effect": "Deny",
-                "Action": list(actions),
-                "Resource": "*",
-                "Condition": {"Bool": {key: "false"}},
-            })
-    vpc_actions = list(GUARDRAIL_ACTIONS["sagemaker:VpcSubnets"])
-    statements += [
-        {
-            "Sid": "DenyOtherSubnets",
-            "Effect": "Deny",
-            "Action": vpc_actions,
-            "Resource": "*",
-            "Condition": {"ForAnyValue:StringNotEquals": {"sagemaker:VpcSubnets": list(subnet_ids)}},
-        },
-        {
-            "Sid": "DenyOtherSecurityGroups",
-            "Effect": "Deny",
-            "Action": vpc_actions,
-            "Resource": "*",
-            "Condition": {"ForAnyValue:StringNotEquals": {"sagemaker:VpcSecurityGroupIds": list(security_group_ids)}},
         },
     ]
     return statements

@@ -160,9 +160,12 @@ class Network(pulumi.ComponentResource):
             f"{name}-endpoints", "Interface VPC endpoints: HTTPS from the Studio domain and team security groups only",
             tags)
         self.domain_security_group = self._group(
-            f"{name}-studio-domain", "Studio domain-level apps: no ingress, HTTPS to the interface endpoints only",
+            f"{name}-studio-domain", "Studio domain-level apps: no ingress, HTTPS to the interface endpoints and S3",
             tags)
         sources = {"studio-domain": self.domain_security_group}
+        self._rule(aws.vpc.SecurityGroupEgressRule, f"{name}-studio-domain-https-to-s3", self.domain_security_group,
+                   "HTTPS to S3 through the gateway endpoint", tags, port=HTTPS,
+                   prefix_list_id=self.s3_endpoint.prefix_list_id)
 
         self.team_security_groups = {}
         for team in args.team_names:

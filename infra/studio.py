@@ -8,9 +8,9 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from ml_dataset_governance.infra.access import guardrail_statements
 from ml_dataset_governance.infra.catalog import Catalog
 from ml_dataset_governance.infra.context import DeployContext, policy_document, service_trust_policy
+from ml_dataset_governance.infra.guardrails import guardrail_statements
 from ml_dataset_governance.infra.tags import TAG_PERSON
 
 # Notebook sharing would copy notebook outputs (which may hold dataset rows) to a shared location: off.

@@ -195,7 +195,7 @@ def parse_stack_catalog(raw: Any, *, dataset_tag_key: str = "dataset", team_tag_
         for who in writers:
             access[who] = frozenset({"read", "write"})
         for who in admins:
-            access[who] = frozenset({"manage"})
+            access[who] = access.get(who, frozenset()) | {"manage"}
         datasets.append(CatalogDataset(name=ds["name"], classification=str(ds.get("classification", "internal")),
                                        tag={dataset_tag_key: ds["name"]}, access=access))
     teams += [CatalogPrincipal(arn, (PrincipalMatch(arn_pattern=arn),)) for arn in admins]

@@ -158,3 +158,20 @@ class Stack:
 def _bucket_suffix(resource: str) -> str:
     name = resource.removeprefix("arn:aws:s3:::").split("/", 1)[0]
     return name.removeprefix(f"{PROJECT}-{STACK}-")
+
+
+def compliant_job(stack: Stack, team: str) -> dict[str, object]:
+    """The condition keys of a CreateTrainingJob that meets every guardrail, run in the team's security group."""
+    key = stack.dataset_key_arn("training-ledger")
+    return {
+        "sagemaker:VpcSubnets": stack.subnet_ids,
+        "sagemaker:VpcSecurityGroupIds": [stack.team_security_group(team).outputs["id"]],
+        "sagemaker:VolumeKmsKey": key,
+        "sagemaker:OutputKmsKey": key,
+        "sagemaker:NetworkIsolation": "true",
+        "sagemaker:InterContainerTrafficEncryption": "true",
+    }
+
+
+def job_arn(kind: str, name: str) -> str:
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:{kind}/{name}"

@@ -82,24 +82,9 @@ def test_a_persona_is_assumed_with_the_persons_source_identity(stack: Stack) -> 
                       **{"sts:SourceIdentity": PERSON})
 
 
-@pytest.mark.xfail(strict=True, reason="policies.access treats a same-account trust policy as optional (it is "
-                   "required for sts:AssumeRole, like a key policy for kms:*); reported to h4-access")
 def test_a_persona_is_not_assumed_under_another_source_identity(stack: Stack) -> None:
     assert not assume(stack, PERSON, "sts:AssumeRole", **{"sts:SourceIdentity": COLLEAGUE})
     assert not assume(stack, PERSON, "sts:AssumeRole")
-
-
-def test_the_trust_policy_requires_the_persons_source_identity(stack: Stack) -> None:
-    """Until the evaluator models required trust policies: the trust policy alone, as the one resource-based
-    policy of a cross-account request (where AWS requires it to allow), decides by the source identity."""
-    role = stack.persona_role(PERSON)
-    trust = document(role.inputs["assumeRolePolicy"])
-    caller = f"arn:aws:iam::{ACCOUNT}:role/sso-user-session"
-    for identity, expected in ((PERSON, True), (COLLEAGUE, False), (None, False)):
-        context = {"sts:SourceIdentity": identity} if identity else {}
-        request = Request(principal=caller, action="sts:AssumeRole", resource=role.outputs["arn"], context=context,
-                          resource_account="000000000000")
-        assert evaluate(request, identity_policies=[MAY_ASSUME], resource_policy=trust).allowed is expected, identity
 
 
 def test_one_persona_role_per_person(any_run: ProgramRun, settings: StackSettings) -> None:
