@@ -16,10 +16,7 @@ a subset of read, write, delete, manage; `missing` lists catalog grants nothing 
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,19 +82,6 @@ def _stack_of(resources: Sequence[Any]) -> Stack:
                  for r in resources)
 
 
-def _run_update(project: Any) -> list[Any]:
-    """The program under mocks in update mode (ARNs known), its print()s sent to stderr."""
-    from mlgov.program import ProgramError, run_main, run_program
-
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            run = run_program(functools.partial(run_main, project.program, project.dir), project=project.name,
-                              stack=project.stack, config=project.config, preview=False)
-    except ProgramError as exc:
-        raise AccessError(f"the program failed: {exc}") from None
-    return run.resources
-
-
 def _rule_params(policy_config: str | None) -> dict[str, Any]:
     params = {k: v["default"] for k, v in PARAMS.items() if "default" in v}
     if policy_config:
@@ -116,6 +100,7 @@ def _rule_params(policy_config: str | None) -> dict[str, Any]:
 def compute_matrix(project_dir: str | None = None, *, stack: str = "dev", export: str | None = None,
                    policy_config: str | None = None) -> AccessMatrix:
     """The access matrix of a project (run under mocks) or of an export, against the catalog."""
+    from mlgov.program import ProgramError, run_project
     from mlgov.project import ProjectError, load_project
 
     params = _rule_params(policy_config)
@@ -135,7 +120,10 @@ def compute_matrix(project_dir: str | None = None, *, stack: str = "dev", export
         except ExportError as exc:
             raise AccessError(str(exc)) from None
     elif project is not None:
-        resources = _run_update(project)
+        try:
+            resources = run_project(project, preview=False).resources
+        except ProgramError as exc:
+            raise AccessError(str(exc)) from None
     else:
         raise AccessError("give a project directory or --export STATE")
     try:

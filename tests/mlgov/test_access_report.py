@@ -16,7 +16,7 @@ from ml_dataset_governance.policies.access.catalog import stack_catalog_from_env
 from ml_dataset_governance.policies.access.view import compute
 
 from mlgov.access_report import _stack_of, compute_matrix, render
-from mlgov.gate import run_project
+from mlgov.program import run_project
 from mlgov.project import load_project
 
 REPO = Path(__file__).resolve().parents[2]
