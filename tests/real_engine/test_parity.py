@@ -9,6 +9,7 @@ import pytest
 from mlgov import gate
 from mlgov.cli import exit_code
 from mlgov.engines import pulumi_cli
+from mlgov.pack import local_pack
 from mlgov.policy_config import load_policy_config
 from mlgov.project import load_project
 from tests.real_engine.conftest import MODES, REPO
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.real_engine
 
 
 def emulated(project_dir, mode, policy_config=None):
-    options = gate.GateOptions(pack_dir=REPO, policy_config=load_policy_config(policy_config) if policy_config
+    options = gate.GateOptions(pack=local_pack(REPO), policy_config=load_policy_config(policy_config) if policy_config
                                else None)
     return gate.check(load_project(project_dir, "dev"), modes=(mode,), options=options)
 
