@@ -1,6 +1,9 @@
 """IAM rules, one module per concern, each small enough to read whole:
 
-- admin_access: no administrator access, per resource and through attachments of the stack's own policies;
+- role_trust: the trust policy of every role names its principals (not public, no other account, no
+  unconfined service);
+- admin_access: no administrator access, judged by effect with AWS managed policies expanded, per resource
+  and through attachments of the stack's own policies;
 - execution_roles: SageMaker execution-role trust, per role and for every role SageMaker resources run as;
 - data_actions: dataset data actions granted only on named buckets and keys.
 
@@ -9,7 +12,7 @@ document or a managed-policy ARN is checked per resource, so a violation blocks 
 The resource types and document readers the modules share live beside them in `common`.
 """
 
-from ml_dataset_governance.policies.rules.iam import admin_access, data_actions, execution_roles
+from ml_dataset_governance.policies.rules.iam import admin_access, data_actions, execution_roles, role_trust
 from ml_dataset_governance.policies.rules.iam.common import (  # noqa: F401 - the family's resource types
     ATTACHMENT_PROPS,
     DOCUMENT_TYPES,
@@ -34,4 +37,4 @@ from ml_dataset_governance.policies.rules.iam.execution_roles import (  # noqa: 
     SAGEMAKER_USER_PROFILE,
 )
 
-RULES = admin_access.RULES + execution_roles.RULES + data_actions.RULES
+RULES = role_trust.RULES + admin_access.RULES + execution_roles.RULES + data_actions.RULES

@@ -1,5 +1,5 @@
-"""No administrator access however it is attached: per resource (managed ARNs, inline and standalone
-documents) and across the stack (attachments of a customer policy that grants "*" on "*")."""
+"""No administrator access however it is attached, judged by effect (AWS managed policies expanded from the
+pack's snapshot): per resource, and across the stack for attachments of a customer policy that grants it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ml_dataset_governance.policies import iam_documents as docs
+from ml_dataset_governance.policies.access.managed import managed_policy
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
 from ml_dataset_governance.policies.rules.iam.common import (
@@ -37,11 +38,21 @@ def _sids(statements: list[dict[str, Any]]) -> str:
 
 # --- iam-no-admin-access -------------------------------------------------------------------------
 
-def _is_forbidden_arn(arn: str, params: Mapping[str, Any]) -> bool:
-    if ADMIN_POLICY_ARN.match(arn.strip()):
-        return True
+def _forbidden_reason(arn: str, params: Mapping[str, Any]) -> str | None:
+    """Why attaching `arn` is administrator access: AdministratorAccess, a configured glob, or an AWS managed policy
+    whose document (from the pack's dated snapshot) grants administrator access by effect."""
+    arn = arn.strip()
+    if ADMIN_POLICY_ARN.match(arn):
+        return "every action on every resource"
     extra = params.get("additionalForbiddenPolicyArns") or []
-    return any(isinstance(p, str) and fnmatch.fnmatchcase(arn.strip(), p) for p in extra)
+    if any(isinstance(p, str) and fnmatch.fnmatchcase(arn, p) for p in extra):
+        return "listed in additionalForbiddenPolicyArns"
+    policy = managed_policy(arn)
+    if policy is not None:
+        reasons = [r for stmt in policy.statements if (r := docs.admin_reason(dict(stmt.raw)))]
+        if reasons:
+            return reasons[0]
+    return None
 
 
 def _admin_managed_policies(r: Resource, params: Mapping[str, Any]) -> Iterator[str | Unverifiable]:
@@ -52,10 +63,10 @@ def _admin_managed_policies(r: Resource, params: Mapping[str, Any]) -> Iterator[
         else:
             arns.append(item)
     prop = ATTACHMENT_PROPS.get(r.type, "policyArn")
-    forbidden = sorted({a.strip() for a in arns if _is_forbidden_arn(a, params)})
+    forbidden = {a.strip(): reason for a in arns if (reason := _forbidden_reason(a, params))}
     if forbidden:
-        yield (f"{prop} attaches {', '.join(forbidden)}; expected least-privilege policies, never full "
-               "administrator access.")
+        shown = ", ".join(f"{arn} ({reason})" for arn, reason in sorted(forbidden.items()))
+        yield (f"{prop} attaches {shown}; expected least-privilege policies, never administrator access.")
 
 
 def _admin_documents(r: Resource, _params: Mapping[str, Any]) -> Iterator[str | Unverifiable]:
@@ -63,7 +74,8 @@ def _admin_documents(r: Resource, _params: Mapping[str, Any]) -> Iterator[str | 
         if isinstance(item, Document):
             admin = docs.admin_statements(item.document)
             if admin:
-                yield (f"{item.label} allows Action \"*\" on Resource \"*\"{_sids(admin)}; expected specific "
+                reason = docs.admin_reason(admin[0])
+                yield (f"{item.label} grants administrator access{_sids(admin)}: {reason}; expected specific "
                        "actions on specific resources.")
         elif isinstance(item, Malformed):
             yield f"{item.label} is not a readable JSON policy document; expected a valid IAM policy."
@@ -86,13 +98,17 @@ _ADMIN_TYPES = tuple(dict.fromkeys((*DOCUMENT_TYPES, *ATTACHMENT_PROPS)))
 
 IAM_NO_ADMIN_ACCESS = Rule(
     id="iam-no-admin-access",
-    title="IAM principals get no administrator access (AdministratorAccess or \"*\" on \"*\")",
+    title="IAM principals get no administrator access, judged by effect (managed policies expanded)",
     severity="critical",
     enforcement="mandatory",
     frameworks=(CIS("1.16"), FSBP("IAM.1"), NIST("AC-6"), AWS_CONFIG("iam-policy-no-statements-with-admin-access")),
     rationale=(
         "Full administrator access bypasses every dataset control: it can read any bucket, decrypt with any key "
-        "and rewrite the policies. It is refused however it is granted: Role.managedPolicyArns and "
+        "and rewrite the policies. It is judged by effect with the IAM action database: \"*\", \"*:*\", NotAction "
+        "lists granting nearly every action, resource wildcards written as ARNs, and IAM permissions management "
+        "(iam:Put*Policy, Attach*Policy, CreatePolicyVersion, PassRole... on every role or user), which lets the "
+        "holder grant itself anything; AWS managed policies (PowerUserAccess, IAMFullAccess...) are expanded "
+        "from the pack's dated snapshot. It is refused however it is granted: Role.managedPolicyArns and "
         "inlinePolicies, RolePolicy, UserPolicy, GroupPolicy, Policy, the Role/User/Group/PolicyAttachment "
         "resources and the *PolicyAttachmentsExclusive resources (AdministratorAccess in any partition, plus "
         "additionalForbiddenPolicyArns globs). A policy document that is not valid JSON is reported too."
@@ -134,8 +150,9 @@ def _admin_attached_by_reference(stack: Stack, _params: Mapping[str, Any]) -> It
         hits = [p for p in targets if p.urn in admin_policies]
         if hits:
             names = ", ".join(sorted(f"'{p.name}'" for p in hits))
-            yield Finding(attacher.urn, f"{prop} attaches aws:iam:Policy {names}, which allows Action \"*\" on "
-                                        "Resource \"*\"; expected least-privilege policies.")
+            yield Finding(attacher.urn, f"{prop} attaches aws:iam:Policy {names}, which grants administrator access "
+                                        "(every action on every resource, or IAM permissions management); expected "
+                                        "least-privilege policies.")
         elif any(p.urn in unknown_policies for p in targets):
             unknown.add(f"{attacher.name}.{prop}")
     yield from (Unverifiable(path) for path in sorted(unknown))

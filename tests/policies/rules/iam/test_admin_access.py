@@ -1,4 +1,5 @@
-"""iam.admin_access through the engine path: every way admin access is attached, per resource and in the stack."""
+"""iam.admin_access through the engine path: every way admin access is attached, judged by effect, per
+resource and in the stack."""
 
 from __future__ import annotations
 
@@ -103,8 +104,9 @@ def test_unknown_parts_are_unverifiable_and_known_admin_still_flagged():
 
 
 def test_additional_forbidden_arns():
-    config = {ADMIN: {"additionalForbiddenPolicyArns": ["arn:*:iam::aws:policy/IAMFullAccess"]}}
-    r = role("r", managed=["arn:aws:iam::aws:policy/IAMFullAccess"])
+    # IAMFullAccess is admin by effect now (see below); the globs name policies the pack cannot read.
+    config = {ADMIN: {"additionalForbiddenPolicyArns": [f"arn:*:iam::{ACCOUNT}:policy/legacy-*"]}}
+    r = role("r", managed=[f"arn:aws:iam::{ACCOUNT}:policy/legacy-ops"])
     assert evaluate([r]).flagged(ADMIN) == set()
     assert evaluate([r], config=config).flagged(ADMIN) == {"r"}
 
@@ -146,3 +148,20 @@ def test_attachment_of_a_policy_unknown_in_preview_is_unverifiable():
     assert result.flagged(ADMIN_ATTACHED) == set()
     assert result.unverifiable(ADMIN_ATTACHED) == {""}  # a stack-level note
     assert "att.policyArn" in result.messages(ADMIN_ATTACHED)[0]
+
+
+# --- admin judged by effect: AWS managed policies expanded from the snapshot ----------------------
+
+@pytest.mark.parametrize("arn", ["arn:aws:iam::aws:policy/PowerUserAccess", "arn:aws:iam::aws:policy/IAMFullAccess",
+                                 "arn:aws-us-gov:iam::aws:policy/AdministratorAccess"])
+def test_aws_managed_policies_granting_admin_by_effect_are_flagged(arn):
+    result = evaluate([role("r", managed=[arn]), resource(iam.ROLE_POLICY_ATTACHMENT, "a", {"role": "r",
+                                                                                           "policyArn": arn})])
+    assert result.flagged(ADMIN) == {"r", "a"}
+    assert arn in result.messages(ADMIN)[0]
+
+
+@pytest.mark.parametrize("arn", ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/SecurityAudit",
+                                 "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"])
+def test_aws_managed_policies_without_admin_pass(arn):
+    assert evaluate([role("r", managed=[arn])]).flagged(ADMIN) == set()
