@@ -47,15 +47,11 @@ def test_the_emulation_agrees_with_the_engine(corpus_runs, corpus_dir, program, 
     assert mandatory == set(expected)
 
 
-@pytest.fixture(scope="module")
-def bundled_engine_report(pulumi_bin):
-    return pulumi_cli.check(REPO, pack_dir=REPO, pulumi=str(pulumi_bin), timeout=300)
-
-
-def test_the_bundled_stack_agrees_message_for_message(bundled_engine_report):
+def test_the_bundled_stack_agrees_message_for_message(bundled_cli_report):
     report = emulated(REPO, "preview")
     report.violations += emulated(REPO, "update").violations
-    assert finding_set(report.violations, with_messages=True) == finding_set(bundled_engine_report.violations,
-                                                                              with_messages=True)
-    assert bundled_engine_report.resources_evaluated == {"preview": report.resources_evaluated["preview"],
-                                                         "update": report.resources_evaluated["preview"]}
+    engine = {(v["mode"], v["policy"], v["name"], v["enforcement"], v["unverifiable"], v["message"])
+              for v in bundled_cli_report["violations"]}
+    assert finding_set(report.violations, with_messages=True) == engine
+    assert engine  # the preview notes at least: the comparison is not of two empty sets
+    assert bundled_cli_report["summary"]["resources"]["preview"] == report.resources_evaluated["preview"]
