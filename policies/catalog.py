@@ -6,9 +6,29 @@ from collections.abc import Iterable
 from types import ModuleType
 
 from ml_dataset_governance.policies.model import Rule
-from ml_dataset_governance.policies.rules import cloudtrail, dataset_access, iam, kms, network, s3, sagemaker, tagging
+from ml_dataset_governance.policies.rules import (
+    cloudtrail,
+    data_catalogs,
+    dataset_access,
+    escape_hatches,
+    iam,
+    kms,
+    kms_quality,
+    network,
+    network_paths,
+    s3,
+    s3_data_movement,
+    sagemaker,
+    sagemaker_jobs,
+    sagemaker_studio,
+    tagging,
+)
 
-_MODULES = (sagemaker, s3, kms, iam, network, cloudtrail, tagging, dataset_access)
+_MODULES = (
+    sagemaker, sagemaker_jobs, sagemaker_studio, s3, s3_data_movement, kms, kms_quality, iam, network,
+    network_paths, data_catalogs, cloudtrail, tagging,
+    escape_hatches, dataset_access,
+)
 
 
 def collect(modules: Iterable[ModuleType]) -> tuple[Rule, ...]:

@@ -12,6 +12,11 @@ from ml_dataset_governance.policies.values import MalformedDocument, as_bool, as
 
 KEY = "aws:kms/key:Key"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
+EXTERNAL_KEY = "aws:kms/externalKey:ExternalKey"
+REPLICA_EXTERNAL_KEY = "aws:kms/replicaExternalKey:ReplicaExternalKey"
+# Replica and imported-material keys carry their own key policy and deletion window.
+OTHER_KEY_KINDS = (REPLICA_KEY, EXTERNAL_KEY, REPLICA_EXTERNAL_KEY)
 
 # AWS rotates only symmetric encryption keys with AWS-generated material in the AWS KMS key store.
 ROTATABLE_SPEC = "SYMMETRIC_DEFAULT"
@@ -158,7 +163,7 @@ RULES = (
         ),
         remediation=_POLICY_REMEDIATION,
         checks=(_key_policy_public,),
-        resource_types=(KEY, KEY_POLICY),
+        resource_types=(KEY, KEY_POLICY, *OTHER_KEY_KINDS),
         tags=("kms", "access"),
     ),
     Rule(
@@ -173,7 +178,7 @@ RULES = (
         ),
         remediation="Set `deletion_window_in_days=30` on `aws.kms.Key` (or leave it unset).",
         checks=(_key_deletion_window,),
-        resource_types=(KEY,),
+        resource_types=(KEY, *OTHER_KEY_KINDS),
         params={
             "minimumDays": {
                 "type": "integer",

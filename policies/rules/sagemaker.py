@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, FSBP, NIST
+from ml_dataset_governance.policies.instance_storage import has_local_nvme
 from ml_dataset_governance.policies.model import Resource, Rule, ValueCheck
 from ml_dataset_governance.policies.values import Unverifiable, get, is_unknown, present
 
@@ -105,7 +106,15 @@ def _notebook_kms(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _endpoint_config_kms(r: Resource, params: Mapping[str, Any]) -> Iterator[str]:
+    if not present(r.props, "kmsKeyArn") and _any_variant_local_nvme(r):
+        return  # AWS rejects a volume key when any variant has local NVMe storage (hardware-encrypted)
     yield from _kms_key_messages(r, "kmsKeyArn", params)
+
+
+def _any_variant_local_nvme(r: Resource) -> bool:
+    variants = r.get("productionVariants")
+    types = [get(v, "instanceType") for v in (variants if isinstance(variants, list) else [])]
+    return any(has_local_nvme(t) for t in types)
 
 
 def _model_isolated(r: Resource, _params: Mapping[str, Any]) -> Iterator[str | Unverifiable]:
@@ -279,7 +288,9 @@ RULES = (
         severity="medium",
         enforcement="mandatory",
         frameworks=(AWS_CONFIG("sagemaker-endpoint-configuration-kms-key-configured"), NIST("SC-28")),
-        rationale="Endpoint volumes hold model artifacts trained on governed data.",
+        rationale="Endpoint volumes hold model artifacts trained on governed data. AWS rejects kmsKeyArn when a "
+                  "production variant uses an instance type with local NVMe storage (ml.g5, ml.g4dn, ml.p4d, "
+                  "ml.*d...), which is hardware-encrypted: such configurations are not flagged.",
         remediation="Set `kms_key_arn=key.arn` on `aws.sagemaker.EndpointConfiguration`.",
         checks=(_endpoint_config_kms,),
         resource_types=(ENDPOINT_CONFIG,),

@@ -51,7 +51,9 @@ def domain(name="studio", auth_mode="IAM", **overrides):
 def notebook(name="nb", **overrides):
     args = dict(instance_type="ml.t3.medium", role_arn=ROLE, subnet_id="subnet-0a1b2c3d",
                 security_groups=["sg-0a1b2c3d"], root_access="Disabled", direct_internet_access="Disabled",
-                kms_key_id=KMS, tags=TAGS)
+                kms_key_id=KMS, tags=TAGS, platform_identifier="notebook-al2023-v1",
+                instance_metadata_service_configuration=aws.sagemaker.NotebookInstanceInstanceMetadataServiceConfigurationArgs(
+                    minimum_instance_metadata_service_version="2"))
     args.update(overrides)
     return aws.sagemaker.NotebookInstance(name, **args)
 """

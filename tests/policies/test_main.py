@@ -117,5 +117,6 @@ def test_the_pack_requirements_are_what_it_imports_pinned_as_in_pyproject():
     lines = [line.strip() for line in (PACK_DIR / "requirements.txt").read_text().splitlines()
              if line.strip() and not line.startswith("#")]
     required = {re.split(r"[<>=~!;\s]", line, maxsplit=1)[0].lower(): line for line in lines}
-    assert set(required) == {"pulumi", "pulumi-policy", "jsonschema"}  # never pulumi-aws
+    # pyyaml: CloudFormation templates in YAML (policies.templates). Never pulumi-aws.
+    assert set(required) == {"pulumi", "pulumi-policy", "jsonschema", "pyyaml"}
     assert all(required[name] == pinned[name] for name in required), (required, pinned)

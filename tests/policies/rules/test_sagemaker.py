@@ -53,7 +53,8 @@ PROFILE = {"domainId": "d-1", "userProfileName": "alice", "tags": TAGS,
                             "sharingSettings": {"notebookOutputOption": "Disabled"}}}
 NOTEBOOK = {"instanceType": "ml.t3.medium", "roleArn": ROLE, "directInternetAccess": "Disabled",
             "rootAccess": "Disabled", "subnetId": "subnet-1", "securityGroups": ["sg-1"], "kmsKeyId": KEY,
-            "volumeSize": 20.0, "tags": TAGS}
+            "volumeSize": 20.0, "tags": TAGS,
+            "instanceMetadataServiceConfiguration": {"minimumInstanceMetadataServiceVersion": "2"}}
 
 
 def _flags(type_token: str, inputs: dict, rule: str, **kw) -> tuple[set, set]:
