@@ -27,7 +27,7 @@ from typing import Any
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as pb
 
-from mlgov.engine import PackProcess
+from mlgov.analyzer import PackProcess
 from mlgov.policy_config import reconcile
 from mlgov.testing import resource
 

@@ -100,7 +100,7 @@ def _rule_params(policy_config: str | None) -> dict[str, Any]:
 def compute_matrix(project_dir: str | None = None, *, stack: str = "dev", export: str | None = None,
                    policy_config: str | None = None) -> AccessMatrix:
     """The access matrix of a project (run under mocks) or of an export, against the catalog."""
-    from mlgov.gate import GateError, run_project
+    from mlgov.program import ProgramError, run_project
     from mlgov.project import ProjectError, load_project
 
     params = _rule_params(policy_config)
@@ -122,7 +122,7 @@ def compute_matrix(project_dir: str | None = None, *, stack: str = "dev", export
     elif project is not None:
         try:
             resources = run_project(project, preview=False).resources
-        except GateError as exc:
+        except ProgramError as exc:
             raise AccessError(str(exc)) from None
     else:
         raise AccessError("give a project directory or --export STATE")

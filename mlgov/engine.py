@@ -1,340 +1,64 @@
-"""The engine's side of the analyzer protocol.
+"""The engine's call order, in one place: what `pulumi preview|up --policy-pack` does with a pack.
 
-`PackProcess` launches a policy pack exactly as the Python language host does
-(`python -u -m pulumi.policy <engineAddress> <packDir>`, cwd = packDir, PULUMI_* environment)
-and talks gRPC to it. `InProcessAnalyzer` drives the SDK's servicer directly with the same
-request messages (fast, for tests that compare the two). Both speak in `RecordedResource`s.
+1. GetAnalyzerInfo: the pack's policies, their schemas and its initialConfig;
+2. reconcile the config (schema defaults, initialConfig, the user's file) and validate it, once, against
+   those schemas: an invalid config aborts before any resource is analyzed;
+3. Configure with a level for every policy;
+4. Analyze each registered resource's inputs, in registration order (Stack, providers, components too);
+5. one AnalyzeStack with every resource's outputs, parent, dependencies and property dependencies.
+
+Used by the gate (`mlgov.gate`, over a pack process) and the test harness (`mlgov.testing`, in process).
 """
 
 from __future__ import annotations
 
-import os
-import queue
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf import empty_pb2, json_format, struct_pb2
+# The analyzers this order runs on (defined in mlgov.analyzer) are importable from here too: tests and tools that
+# drive a pack usually want both.
+from mlgov.analyzer import Analyzer, AnalyzerError, AnalyzerInfo, Diagnostic, InProcessAnalyzer, PackProcess
+from mlgov.policy_config import reconcile
+from mlgov.resources import RecordedResource
 
-from mlgov.program import RecordedResource
-
-ENFORCEMENT_NAMES = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
-# The SDK's message when a validator read a value unknown during preview (always advisory).
-UNVERIFIABLE_PREFIX = "can't run policy"
-SEVERITY_NAMES = {0: "", 1: "low", 2: "medium", 3: "high", 4: "critical"}
-
-
-class AnalyzerError(Exception):
-    """The pack could not be started, or failed while analyzing (the engine aborts the run)."""
+__all__ = ["Analyzer", "AnalyzerError", "AnalyzerInfo", "Configured", "Diagnostic", "Evaluation", "InProcessAnalyzer",
+           "PackProcess", "analyze", "configure", "evaluate"]
 
 
-@dataclass
-class PolicyInfo:
-    name: str
-    description: str
-    enforcement: str
-    severity: str
-    config_schema: dict[str, Any]
-    display_name: str = ""
-    framework: dict[str, str] = field(default_factory=dict)
-    tags: list[str] = field(default_factory=list)
-    remediation: str = ""
-    url: str = ""
-    policy_type: str = ""
+@dataclass(frozen=True)
+class Configured:
+    info: AnalyzerInfo
+    config: dict[str, dict[str, Any]]  # policy -> {"enforcementLevel": ..., **properties}, as sent to Configure
 
 
-@dataclass
-class AnalyzerInfo:
-    name: str
-    version: str
-    policies: list[PolicyInfo]
-    initial_config: dict[str, dict[str, Any]]
-    supports_config: bool = True
+@dataclass(frozen=True)
+class Evaluation:
+    configured: Configured
+    diagnostics: list[Diagnostic]  # in the order the engine receives them
 
 
-@dataclass
-class Diagnostic:
-    policy: str
-    pack: str
-    message: str
-    description: str
-    urn: str  # the resource the diagnostic is about ("" for the stack)
-    enforcement: str
-    severity: str
-    phase: str  # "analyze" (per resource) or "analyzeStack"
-
-    @property
-    def unverifiable(self) -> bool:
-        """A preview note: the policy needed a value that is unknown until the update."""
-        return self.message.startswith(UNVERIFIABLE_PREFIX)
+def configure(analyzer: Analyzer, user_config: Mapping[str, Any] | None = None) -> Configured:
+    """Steps 1-3. Raises PolicyConfigError (bad config) or AnalyzerError (the pack failed)."""
+    info = analyzer.info()
+    config = reconcile(info, user_config)
+    analyzer.configure(config)
+    return Configured(info, config)
 
 
-def _analyzer_pb2():
-    from pulumi.runtime.proto import analyzer_pb2
-
-    return analyzer_pb2
-
-
-def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
-    s = struct_pb2.Struct()
-    s.update(dict(value))
-    return s
-
-
-def enforcement_value(name: str) -> int:
-    for k, v in ENFORCEMENT_NAMES.items():
-        if v == name:
-            return k
-    raise ValueError(f"unknown enforcement level {name!r}")
+def analyze(analyzer: Analyzer, resources: Sequence[RecordedResource], *, stack: bool = True) -> list[Diagnostic]:
+    """Steps 4-5 on a configured analyzer."""
+    providers = {r.urn: r for r in resources if r.type.startswith("pulumi:providers:")}
+    diagnostics: list[Diagnostic] = []
+    for r in resources:
+        diagnostics.extend(analyzer.analyze(r, providers.get(r.provider_urn or "")))
+    if stack:
+        diagnostics.extend(analyzer.analyze_stack(resources))
+    return diagnostics
 
 
-class Analyzer:
-    """Shared request building; subclasses provide `_call(method, request)`."""
-
-    pack_dir: Path | None = None
-
-    def __init__(self) -> None:
-        self._providers: dict[str, RecordedResource] = {}
-
-    def _call(self, method: str, request: Any) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> Analyzer:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    # -- protocol ---------------------------------------------------------------------------------
-    def info(self) -> AnalyzerInfo:
-        raw = self._call("GetAnalyzerInfo", empty_pb2.Empty())
-        policies = []
-        for p in raw.policies:
-            schema = json_format.MessageToDict(p.configSchema) if p.HasField("configSchema") else {}
-            policies.append(PolicyInfo(
-                name=p.name,
-                description=p.description,
-                enforcement=ENFORCEMENT_NAMES.get(p.enforcementLevel, "advisory"),
-                severity=SEVERITY_NAMES.get(p.severity, ""),
-                config_schema=schema,
-                display_name=p.displayName,
-                framework={k: v for k, v in (("name", p.framework.name), ("version", p.framework.version),
-                                             ("reference", p.framework.reference)) if v},
-                tags=list(p.tags),
-                remediation=p.remediation_steps,
-                url=p.url,
-                policy_type={1: "resource", 2: "stack"}.get(p.policy_type, ""),
-            ))
-        initial = {}
-        for name, cfg in raw.initialConfig.items():
-            entry = json_format.MessageToDict(cfg.properties) if cfg.HasField("properties") else {}
-            entry["enforcementLevel"] = ENFORCEMENT_NAMES.get(cfg.enforcementLevel, "advisory")
-            initial[name] = entry
-        return AnalyzerInfo(name=raw.name, version=raw.version, policies=policies, initial_config=initial,
-                            supports_config=raw.supportsConfig)
-
-    def configure(self, config: Mapping[str, Mapping[str, Any]]) -> None:
-        """`config`: policy name -> {"enforcementLevel": level, **properties} (already reconciled)."""
-        pb = _analyzer_pb2()
-        request = pb.ConfigureAnalyzerRequest()
-        for name, entry in config.items():
-            props = {k: v for k, v in entry.items() if k != "enforcementLevel"}
-            request.policyConfig[name].CopyFrom(pb.PolicyConfig(
-                enforcementLevel=enforcement_value(entry.get("enforcementLevel", "advisory")),
-                properties=_struct(props)))
-        self._call("Configure", request)
-
-    def remember_providers(self, resources: Iterable[RecordedResource]) -> None:
-        for r in resources:
-            if r.type.startswith("pulumi:providers:"):
-                self._providers[r.urn] = r
-
-    def _provider_message(self, r: RecordedResource, use_outputs: bool) -> Any:
-        provider = self._providers.get(r.provider_urn or "")
-        if provider is None:
-            return None
-        return _analyzer_pb2().AnalyzerProviderResource(
-            type=provider.type, urn=provider.urn, name=provider.name,
-            properties=_struct(provider.outputs if use_outputs else provider.inputs))
-
-    def _options(self, r: RecordedResource) -> Any:
-        return _analyzer_pb2().AnalyzerResourceOptions(protect=r.protect, parent=r.parent or "")
-
-    def analyze(self, r: RecordedResource) -> list[Diagnostic]:
-        """Analyze one resource's inputs, as the engine does at registration."""
-        pb = _analyzer_pb2()
-        request = pb.AnalyzeRequest(type=r.type, urn=r.urn, name=r.name, properties=_struct(r.inputs),
-                                    options=self._options(r))
-        provider = self._provider_message(r, use_outputs=False)
-        if provider is not None:
-            request.provider.CopyFrom(provider)
-        response = self._call("Analyze", request)
-        return [_diagnostic(d, default_urn=r.urn, phase="analyze") for d in response.diagnostics]
-
-    def analyze_stack(self, resources: Iterable[RecordedResource]) -> list[Diagnostic]:
-        """Analyze every resource's outputs with its graph, once, as the engine does at the end."""
-        pb = _analyzer_pb2()
-        request = pb.AnalyzeStackRequest()
-        for r in resources:
-            message = pb.AnalyzerResource(type=r.type, urn=r.urn, name=r.name, properties=_struct(r.outputs),
-                                          options=self._options(r), parent=r.parent or "",
-                                          dependencies=list(r.dependencies))
-            for key, urns in r.property_dependencies.items():
-                message.propertyDependencies[key].CopyFrom(pb.AnalyzerPropertyDependencies(urns=list(urns)))
-            provider = self._provider_message(r, use_outputs=True)
-            if provider is not None:
-                message.provider.CopyFrom(provider)
-            request.resources.append(message)
-        response = self._call("AnalyzeStack", request)
-        return [_diagnostic(d, default_urn="", phase="analyzeStack") for d in response.diagnostics]
-
-
-def _diagnostic(d: Any, default_urn: str, phase: str) -> Diagnostic:
-    # The SDK sends "description\nmessage"; keep only what the rule reported.
-    message = d.message
-    if d.description and message.startswith(d.description + "\n"):
-        message = message[len(d.description) + 1:]
-    return Diagnostic(policy=d.policyName, pack=d.policyPackName, message=message, description=d.description,
-                      urn=d.urn or default_urn, enforcement=ENFORCEMENT_NAMES.get(d.enforcementLevel, "advisory"),
-                      severity=SEVERITY_NAMES.get(d.severity, ""), phase=phase)
-
-
-class InProcessAnalyzer(Analyzer):
-    """The SDK servicer called directly with the engine's request messages (no server, no process)."""
-
-    def __init__(self, policies: list[Any] | None = None, name: str = "pack", version: str = "0.0.1",
-                 initial_config: dict[str, Any] | None = None, *, servicer: Any = None):
-        """Either SDK `policies` (served by the SDK's servicer) or a pack's own `servicer` object."""
-        super().__init__()
-        if servicer is None:
-            from pulumi_policy import EnforcementLevel
-            from pulumi_policy.policy import _PolicyAnalyzerServicer
-
-            servicer = _PolicyAnalyzerServicer(name, version, policies, EnforcementLevel.ADVISORY, initial_config)
-        self._servicer = servicer
-
-    def _call(self, method: str, request: Any) -> Any:
-        try:
-            return getattr(self._servicer, method)(request, None)
-        except Exception as exc:  # the engine turns this into "failed to run policy"
-            raise AnalyzerError(f"policy pack raised in {method}: {type(exc).__name__}: {exc}") from exc
-
-
-class PackProcess(Analyzer):
-    """A policy pack started as the Pulumi language host starts it, spoken to over gRPC."""
-
-    def __init__(self, pack_dir: str | Path, *, project: str, stack: str, preview: bool,
-                 organization: str = "organization", config: Mapping[str, Any] | None = None,
-                 python: str | None = None, start_timeout: float = 60.0, call_timeout: float = 120.0):
-        super().__init__()
-        import grpc
-        from pulumi.runtime.proto import analyzer_pb2_grpc
-
-        self.pack_dir = Path(pack_dir).resolve()
-        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
-            raise AnalyzerError(f"{self.pack_dir} has no PulumiPolicy.yaml; not a policy pack")
-        self.call_timeout = call_timeout
-        env = dict(os.environ)
-        env.update({
-            "PULUMI_PROJECT": project,
-            "PULUMI_STACK": stack,
-            "PULUMI_ORGANIZATION": organization,
-            "PULUMI_DRY_RUN": "true" if preview else "false",
-            "PULUMI_CONFIG": _json(config or {}),
-        })
-        started = time.perf_counter()
-        self._proc = subprocess.Popen(
-            [python or pack_python(self.pack_dir), "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
-            cwd=self.pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        self._stderr: list[str] = []
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
-        port = self._read_port(start_timeout)
-        self.startup_seconds = time.perf_counter() - started
-        options = [("grpc.max_receive_message_length", 400 * 1024 * 1024),
-                   ("grpc.max_send_message_length", 400 * 1024 * 1024)]
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=options)
-        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
-        self._grpc = grpc
-
-    def _drain_stderr(self) -> None:
-        assert self._proc.stderr is not None
-        for line in iter(self._proc.stderr.readline, b""):
-            self._stderr.append(line.decode(errors="replace"))
-
-    def _read_port(self, timeout: float) -> int:
-        lines: queue.Queue[bytes] = queue.Queue()
-
-        def reader() -> None:
-            assert self._proc.stdout is not None
-            lines.put(self._proc.stdout.readline())
-
-        threading.Thread(target=reader, daemon=True).start()
-        try:
-            first = lines.get(timeout=timeout)
-        except queue.Empty:
-            self.close()
-            raise AnalyzerError(f"policy pack did not start within {timeout:.0f}s") from None
-        text = first.decode(errors="replace").strip()
-        if not text.isdigit():
-            self._proc.wait(timeout=5) if self._proc.poll() is None and not text else None
-            self.close()
-            detail = self.stderr_tail() or text or "no output"
-            raise AnalyzerError(f"policy pack failed to start: {detail}")
-        return int(text)
-
-    def stderr_tail(self, lines: int = 15) -> str:
-        return "".join(self._stderr[-lines:]).strip()
-
-    def _call(self, method: str, request: Any) -> Any:
-        try:
-            return getattr(self._stub, method)(request, timeout=self.call_timeout)
-        except self._grpc.RpcError as exc:
-            details = exc.details() if hasattr(exc, "details") else str(exc)
-            raise AnalyzerError(f"policy pack failed in {method}: {details}") from exc
-
-    def close(self) -> None:
-        channel = getattr(self, "_channel", None)
-        if channel is not None:
-            channel.close()
-        if self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        for stream in (self._proc.stdout, self._proc.stderr):
-            if stream is not None:
-                stream.close()
-
-
-def pack_python(pack_dir: Path) -> str:
-    """The interpreter the language host would pick: the pack's virtualenv, else the ambient one."""
-    import yaml
-
-    try:
-        spec = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text()) or {}
-    except (OSError, yaml.YAMLError):
-        spec = {}
-    runtime = spec.get("runtime") if isinstance(spec, dict) else None
-    options = runtime.get("options") if isinstance(runtime, dict) else None
-    venv = options.get("virtualenv") if isinstance(options, dict) else None
-    if isinstance(venv, str):
-        candidate = (pack_dir / venv / "bin" / "python").absolute()
-        if candidate.exists():
-            return str(candidate)
-    return sys.executable
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value)
+def evaluate(analyzer: Analyzer, resources: Sequence[RecordedResource],
+             user_config: Mapping[str, Any] | None = None, *, stack: bool = True) -> Evaluation:
+    """The whole order on recorded resources."""
+    configured = configure(analyzer, user_config)
+    return Evaluation(configured, analyze(analyzer, resources, stack=stack))

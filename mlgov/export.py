@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ml_dataset_governance.policies.values import RESOURCE_SIG, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN
-
-from mlgov.program import RecordedResource
+from mlgov.resources import RecordedResource
+from mlgov.wire import Unwrapper
 
 __all__ = ["ExportError", "StateExport", "load_export", "parse_export"]
 
@@ -63,53 +62,6 @@ def load_export(path: str) -> StateExport:
     return parse_export(data, where=where)
 
 
-class _Unwrapper:
-    def __init__(self) -> None:
-        self.secret_values: set[str] = set()
-        self.encrypted = 0
-
-    def __call__(self, value: Any) -> Any:
-        if isinstance(value, dict):
-            sig = value.get(SECRET_SIG_KEY)
-            if sig == SECRET_SIG:
-                return self._secret(value)
-            if sig == RESOURCE_SIG:
-                ref_id = value.get("id")
-                return ref_id if isinstance(ref_id, str) and ref_id else value.get("urn", UNKNOWN)
-            return {k: self(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self(v) for v in value]
-        return value
-
-    def _secret(self, value: Mapping[str, Any]) -> Any:
-        if "plaintext" in value:
-            plaintext = value["plaintext"]
-            try:
-                inner = json.loads(plaintext) if isinstance(plaintext, str) else plaintext
-            except ValueError:
-                inner = plaintext
-            inner = self(inner)
-            self._collect(inner)
-            return inner
-        if "value" in value:  # the wire form, as an engine-internal secret
-            inner = self(value["value"])
-            self._collect(inner)
-            return inner
-        self.encrypted += 1
-        return UNKNOWN
-
-    def _collect(self, value: Any) -> None:
-        if isinstance(value, str):
-            if value and value != UNKNOWN:
-                self.secret_values.add(value)
-        elif isinstance(value, dict):
-            for v in value.values():
-                self._collect(v)
-        elif isinstance(value, list):
-            for v in value:
-                self._collect(v)
-
-
 def _urn_parts(urn: str) -> tuple[str, str] | None:
     parts = urn.split("::", 3)
     if len(parts) != 4 or not parts[0].startswith("urn:pulumi:") or not parts[2] or not parts[3]:
@@ -136,7 +88,7 @@ def parse_export(data: Any, *, where: str = "export") -> StateExport:
     if not isinstance(raw_resources, list):
         raise ExportError(f"{where}: deployment.resources must be a list")
 
-    unwrap = _Unwrapper()
+    unwrap = Unwrapper()
     resources: list[RecordedResource] = []
     names: tuple[str, str] | None = None
     pending_delete = 0

@@ -1,21 +1,27 @@
-"""Policy-pack configuration, reconciled as the engine does before `Configure`.
+"""Policy-pack configuration, reconciled as the engine does before `Configure`, and validated once.
 
-Order: each policy's default level and schema defaults -> the pack's initialConfig -> the
-user's `--policy-config` file (`all` first, then per-policy entries). Every policy's result
-is validated against its JSON schema; any error stops the run before a resource is analyzed.
+Order: each policy's default level and schema defaults -> the pack's initialConfig -> the user's
+`--policy-config` file (`all` first, then per-policy entries). The result is validated once, with
+jsonschema, against the schemas the pack itself declares in GetAnalyzerInfo (what the engine validates
+against), plus two checks the engine does not make: an unknown policy or parameter name is an error with
+a did-you-mean, since a typo would otherwise silently not apply.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlgov.engine import ENFORCEMENT_NAMES, AnalyzerInfo
+from mlgov.analyzer import ENFORCEMENT_NAMES, AnalyzerInfo
+
+__all__ = ["LEVELS", "PolicyConfigError", "load_policy_config", "reconcile"]
 
 LEVELS = tuple(ENFORCEMENT_NAMES.values())
+LEVEL_KEY = "enforcementLevel"
 
 
 class PolicyConfigError(ValueError):
@@ -36,46 +42,49 @@ def load_policy_config(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _apply(result: dict[str, dict[str, Any]], source: Mapping[str, Any], origin: str, known: set[str]) -> None:
+def _did_you_mean(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _apply(result: dict[str, dict[str, Any]], source: Mapping[str, Any], origin: str,
+           schemas: Mapping[str, Mapping[str, Any]]) -> None:
     if "all" in source:
         level = source["all"]
         if level not in LEVELS:
             raise PolicyConfigError(f"{origin}: 'all' must be one of {', '.join(LEVELS)}, not {level!r}")
         for entry in result.values():
-            entry["enforcementLevel"] = level
+            entry[LEVEL_KEY] = level
     for name, value in source.items():
         if name == "all":
             continue
-        if name not in known:
-            raise PolicyConfigError(f"{origin}: no policy named {name!r} in the pack")
-        entry = result[name]
+        if name not in result:
+            hint = _did_you_mean(name, list(result))
+            raise PolicyConfigError(f"{origin}: no policy named {name!r} in the pack{hint}")
         if isinstance(value, str):
-            if value not in LEVELS:
-                raise PolicyConfigError(f"{origin}: {name}: enforcement level must be one of {', '.join(LEVELS)}")
-            entry["enforcementLevel"] = value
-        elif isinstance(value, Mapping):
-            level = value.get("enforcementLevel")
-            if level is not None and level not in LEVELS:
-                raise PolicyConfigError(f"{origin}: {name}.enforcementLevel must be one of {', '.join(LEVELS)}")
-            entry.update(copy.deepcopy(dict(value)))
-        else:
+            value = {LEVEL_KEY: value}
+        if not isinstance(value, Mapping):
             raise PolicyConfigError(f"{origin}: {name} must be an enforcement level or an object")
+        known = list(schemas[name].get("properties") or {}) + [LEVEL_KEY]
+        for key in value:
+            if key not in known:
+                raise PolicyConfigError(f"{origin}: {name} has no parameter {key!r}{_did_you_mean(key, known)}")
+        result[name].update(copy.deepcopy(dict(value)))
 
 
 def reconcile(info: AnalyzerInfo, user_config: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     schemas: dict[str, dict[str, Any]] = {}
     for policy in info.policies:
-        entry: dict[str, Any] = {"enforcementLevel": policy.enforcement}
+        entry: dict[str, Any] = {LEVEL_KEY: policy.enforcement}
         for key, schema in (policy.config_schema.get("properties") or {}).items():
             if isinstance(schema, Mapping) and "default" in schema:
                 entry[key] = copy.deepcopy(schema["default"])
         result[policy.name] = entry
         schemas[policy.name] = policy.config_schema
-    known = set(result)
-    _apply(result, info.initial_config, "pack initialConfig", known)
+    _apply(result, info.initial_config, "pack initialConfig", schemas)
     if user_config:
-        _apply(result, user_config, "policy config", known)
+        _apply(result, user_config, "policy config", schemas)
     _validate(result, schemas)
     return result
 
@@ -86,16 +95,13 @@ def _validate(result: Mapping[str, Mapping[str, Any]], schemas: Mapping[str, Map
     problems = []
     for name, entry in result.items():
         schema = schemas.get(name) or {}
-        properties = schema.get("properties") or {}
-        if not properties and not schema.get("required"):
-            continue
-        full = {"type": "object", "properties": properties}
+        full = {"type": "object",
+                "properties": {**(schema.get("properties") or {}), LEVEL_KEY: {"enum": list(LEVELS)}}}
         if schema.get("required"):
             full["required"] = list(schema["required"])
-        props = {k: v for k, v in entry.items() if k != "enforcementLevel"}
-        validator = jsonschema.Draft7Validator(full)
-        for error in sorted(validator.iter_errors(props), key=lambda e: list(e.path)):
+        validator = jsonschema.Draft7Validator(full, format_checker=jsonschema.FormatChecker())
+        for error in sorted(validator.iter_errors(dict(entry)), key=lambda e: list(e.absolute_path)):
             where = ".".join(str(p) for p in error.absolute_path)
             problems.append(f"{name}{'.' + where if where else ''}: {error.message}")
     if problems:
-        raise PolicyConfigError("invalid policy config:\n  " + "\n  ".join(problems))
+        raise PolicyConfigError("invalid policy config: " + "; ".join(problems))

@@ -10,63 +10,67 @@ type chain) and a default provider is synthesized per package, as the engine doe
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
 import os
 import runpy
 import sys
-from collections.abc import Callable, Iterable
+import sysconfig
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pulumi
 from google.protobuf import json_format
-from ml_dataset_governance.policies.values import RESOURCE_SIG, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, is_unknown
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
 from mlgov.mock_cloud import CloudMocks
-
-STACK_TYPE = "pulumi:pulumi:Stack"
+from mlgov.resources import STACK_TYPE, RecordedResource, SourceLocation
+from mlgov.wire import UNKNOWN, Unwrapper, is_unknown
 
 __all__ = [
+    "STACK_TYPE",
     "UNKNOWN",
     "ProgramError",
     "ProgramRun",
     "RecordedResource",
     "is_unknown",
     "run_program",
+    "run_project",
 ]
 
 
 class ProgramError(Exception):
-    """The program could not be run to completion (it raised, or logged an error)."""
+    """The program could not be run to completion (it raised, or logged an error).
+
+    `location` is the user's innermost program line involved, when one is known."""
+
+    def __init__(self, message: str, location: SourceLocation | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location
 
 
-@dataclass
-class RecordedResource:
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    parent: str | None = None
-    provider: str | None = None  # provider reference "<urn>::<id>", as the engine sees it
-    dependencies: list[str] = field(default_factory=list)
-    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-    inputs: dict[str, Any] = field(default_factory=dict)
-    outputs: dict[str, Any] = field(default_factory=dict)
-    protect: bool = False
-    retain_on_delete: bool = False
-    id: str = ""
+def _failure_location(exc: BaseException) -> SourceLocation | None:
+    """The innermost frame of the exception's traceback that is the user's code, following causes."""
+    import traceback
 
-    @property
-    def provider_urn(self) -> str | None:
-        if not self.provider:
-            return None
-        return self.provider.rsplit("::", 1)[0]
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = [f for f in traceback.extract_tb(current.__traceback__) if _user_frame(f.filename)]
+        if frames and frames[-1].lineno:
+            return SourceLocation(str(Path(frames[-1].filename).resolve()), int(frames[-1].lineno))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 @dataclass
@@ -93,37 +97,46 @@ class ProgramRun:
 
 
 def unwrap_wire(value: Any, secrets: set[str]) -> Any:
-    """Turn a wire value into what an analyzer receives: secrets unwrapped, references resolved.
-
-    Unknown sentinels stay as they are; plaintext secret strings are collected so that
-    reports can redact them.
-    """
-    if isinstance(value, dict):
-        sig = value.get(SECRET_SIG_KEY)
-        if sig == SECRET_SIG:
-            inner = unwrap_wire(value.get("value"), secrets)
-            _collect_secret_strings(inner, secrets)
-            return inner
-        if sig == RESOURCE_SIG:
-            # The engine hands analyzers a reference as the referenced resource's id (custom) or URN.
-            ref_id = value.get("id")
-            return ref_id if isinstance(ref_id, str) and ref_id else value.get("urn", UNKNOWN)
-        return {k: unwrap_wire(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap_wire(v, secrets) for v in value]
-    return value
+    """Turn a wire value into what an analyzer receives (secrets unwrapped, references resolved);
+    plaintext secret strings are added to `secrets` so that reports can redact them."""
+    unwrap = Unwrapper()
+    result = unwrap(value)
+    secrets |= unwrap.secret_values
+    return result
 
 
-def _collect_secret_strings(value: Any, secrets: set[str]) -> None:
-    if isinstance(value, str):
-        if value and not is_unknown(value):
-            secrets.add(value)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _collect_secret_strings(v, secrets)
-    elif isinstance(value, list):
-        for v in value:
-            _collect_secret_strings(v, secrets)
+_LIBRARY_PARTS = ("site-packages", "dist-packages")
+# The SDK, the gate and the standard library (asyncio runs every apply) are never the user's code.
+_NOT_USER = tuple({os.path.realpath(Path(pulumi.__file__).parent) + os.sep,
+                   os.path.realpath(Path(__file__).parent) + os.sep, *(
+    os.path.realpath(p) + os.sep for p in (sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")) if p)})
+
+
+@functools.lru_cache(maxsize=4096)  # a program's frames come from a handful of files, registered thousands of times
+def _user_frame(path: str) -> bool:
+    return (bool(path) and not path.startswith("<") and not any(part in _LIBRARY_PARTS for part in Path(path).parts)
+            and not os.path.realpath(path).startswith(_NOT_USER))
+
+
+@functools.lru_cache(maxsize=4096)
+def _uri_path(uri: str) -> str:
+    parsed = urlparse(uri)
+    return unquote(parsed.path) if parsed.scheme == "file" else uri
+
+
+def declaring_line(request: Any) -> SourceLocation | None:
+    """The user's statement that declared the resource: the SDK's source position if it is user code, else
+    the innermost user frame of the registration's stack trace (helpers from installed libraries skipped)."""
+    positions = []
+    if request.HasField("sourcePosition"):
+        positions.append(request.sourcePosition)
+    if request.HasField("stackTrace"):
+        positions.extend(frame.pc for frame in request.stackTrace.frames if frame.HasField("pc"))
+    for pos in positions:
+        path = _uri_path(pos.uri)
+        if pos.line > 0 and _user_frame(path):
+            return SourceLocation(path, int(pos.line))
+    return None
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -138,6 +151,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.secret_values: set[str] = set()
         self.stack_urn = self._urn(STACK_TYPE, f"{project}-{stack}")
         self._default_providers: dict[str, str] = {}
+        # (type, name) -> declaring line, from construction until the registration arrives
+        self.pending: dict[tuple[str, str], SourceLocation] = {}
 
     def _urn(self, qualified_type: str, name: str) -> str:
         return f"urn:pulumi:{self.stack}::{self.project}::{qualified_type}::{name}"
@@ -179,6 +194,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self._record(RecordedResource(urn=urn, type=STACK_TYPE, name=request.name, custom=False))
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
+        self.pending.pop((request.type, request.name), None)
         wire = json_format.MessageToDict(request.object)
         inputs = unwrap_wire(wire, self.secret_values)
         provider = request.provider or None
@@ -196,6 +212,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs=inputs,
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
+            source=declaring_line(request),
         )
         self._record(record)
 
@@ -268,13 +285,15 @@ def run_program(
     settings.rpc_manager.clear()
     settings.outputs.clear()
     try:
-        _sync_await(pulumi_mocks.run_pulumi_func(lambda: _resolve_into(body(), stack_outputs)))
+        with _offline_stack_references(collector.warnings), _pending_registrations(monitor):
+            _sync_await(pulumi_mocks.run_pulumi_func(lambda: _resolve_into(body(), stack_outputs)))
     except ProgramError:
         raise
     except BaseException as exc:  # the program itself failed: report it, never pass silently
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        raise ProgramError(f"{type(exc).__name__}: {exc}") from exc
+        location = _failure_location(exc)
+        raise ProgramError(_describe(exc) + _involved(monitor.pending, location), location) from exc
     finally:
         pulumi_settings.reset_options()
         _restore_event_loop(previous_loop)
@@ -287,6 +306,67 @@ def run_program(
         stack_record.outputs = exports
     return ProgramRun(project=project, stack=stack, preview=preview, resources=monitor.records, outputs=exports,
                       secret_values=monitor.secret_values, warnings=collector.warnings)
+
+
+@contextlib.contextmanager
+def _pending_registrations(monitor: RecordingMonitor) -> Iterator[None]:
+    """Remember where each resource was declared from its construction until its registration reaches the
+    monitor: when the program fails while the SDK resolves a resource's inputs, the error can name it."""
+    module = pulumi.resource
+    original = module.register_resource
+
+    def register(res: Any, ty: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        frame = sys._getframe(1)  # a walk up the frames: cheap, unlike a full stack extraction
+        while frame is not None and not _user_frame(frame.f_code.co_filename):
+            frame = frame.f_back
+        if frame is not None:
+            monitor.pending[(ty, name)] = SourceLocation(os.path.realpath(frame.f_code.co_filename), frame.f_lineno)
+        return original(res, ty, name, *args, **kwargs)
+
+    module.register_resource = register
+    try:
+        yield
+    finally:
+        module.register_resource = original
+
+
+def _involved(pending: dict[tuple[str, str], SourceLocation], failure: SourceLocation | None) -> str:
+    """The resource whose inputs the failing line was computing: one never registered, declared in the same
+    statement (the nearest declaration at or a few lines above the failing line)."""
+    if failure is None:
+        return ""
+    candidates = [(loc.line, ty, name) for (ty, name), loc in pending.items()
+                  if loc.file == failure.file and failure.line - 10 <= loc.line <= failure.line]
+    if not candidates:
+        return ""
+    _, ty, name = max(candidates)
+    return f" (while computing the inputs of {ty} {name!r})"
+
+
+@contextlib.contextmanager
+def _offline_stack_references(warnings: list[str]) -> Iterator[None]:
+    """Another stack's outputs live in a backend the gate does not read: while the program runs, every
+    StackReference's outputs are unknown (in both modes), so rules that need them say "cannot be verified"
+    instead of the program failing on a missing value."""
+    cls = pulumi.StackReference
+    original = cls.__init__
+
+    def init(self: Any, name: str, stack_name: Any = None, opts: Any = None) -> None:
+        original(self, name, stack_name, opts)
+        self.outputs = pulumi.Output.from_input(pulumi.output.UNKNOWN)
+        warnings.append(f"stack reference {name!r}: another stack's outputs are unknown offline")
+
+    cls.__init__ = init
+    try:
+        yield
+    finally:
+        cls.__init__ = original
+
+
+def _describe(exc: BaseException) -> str:
+    # The SDK wraps a failed registration or apply; say what the program did, not how the SDK reports it.
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"
 
 
 def _resolve_into(output: pulumi.Output, sink: dict[str, Any]) -> None:
@@ -320,6 +400,31 @@ def _plain(value: Any) -> Any:
 def _config_region(config: dict[str, Any]) -> str:
     region = config.get("aws:region")
     return region if isinstance(region, str) and region else "us-east-1"
+
+
+def run_project(project: Any, *, preview: bool) -> ProgramRun:
+    """Run a `mlgov.project.Project`'s program as the language host does, with its stack config.
+
+    Modules the program imported from its own tree are forgotten afterwards, so a later run in the same
+    process (another mode, another test) runs them again instead of reusing their resources."""
+    before = set(sys.modules)
+    try:
+        return run_program(lambda: run_main(project.program, project.dir), project=project.name,
+                           stack=project.stack, config=project.config, secret_config_keys=project.secret_keys,
+                           preview=preview)
+    finally:
+        _forget_modules(before, project.dir)
+
+
+def _forget_modules(before: set[str], root: Path) -> None:
+    prefix = str(root) + os.sep
+    installed = tuple({str(Path(p).resolve()) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+    for name in [n for n in sys.modules if n not in before]:
+        module_file = getattr(sys.modules.get(name), "__file__", None) or ""
+        # Keep installed packages (a project's .venv often lives inside the project).
+        if (module_file.startswith(prefix) and not module_file.startswith(installed)
+                and not any(part in _LIBRARY_PARTS for part in Path(module_file).parts)):
+            del sys.modules[name]
 
 
 def run_main(program: Path, root: Path) -> None:

@@ -32,6 +32,31 @@ class Project:
     secure_keys: list[str] = field(default_factory=list)  # left out: encrypted, unavailable offline
     stack_file: Path | None = None  # None when Pulumi.<stack>.yaml does not exist
     warnings: list[str] = field(default_factory=list)
+    secret_keys: list[str] = field(default_factory=list)  # given in plaintext (--config-secret): marked secret
+
+    def to_json(self) -> dict[str, Any]:
+        return {"dir": str(self.dir), "name": self.name, "stack": self.stack, "program": str(self.program),
+                "config": self.config, "secure_keys": self.secure_keys,
+                "stack_file": str(self.stack_file) if self.stack_file else None, "warnings": self.warnings,
+                "secret_keys": self.secret_keys}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Project:
+        return cls(dir=Path(data["dir"]), name=data["name"], stack=data["stack"], program=Path(data["program"]),
+                   config=dict(data["config"]), secure_keys=list(data["secure_keys"]),
+                   stack_file=Path(data["stack_file"]) if data.get("stack_file") else None,
+                   warnings=list(data["warnings"]), secret_keys=list(data["secret_keys"]))
+
+    def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
+        """A `--config KEY=VALUE` from the command line: over the stack file, as `pulumi config set` would be.
+        A secret is handed to the program as a secret (and redacted from reports)."""
+        key = namespaced(key, self.name)
+        if key in self.secure_keys:
+            self.secure_keys.remove(key)
+            self.warnings = [w for w in self.warnings if f"'{key}'" not in w]
+        self.config[key] = value
+        if secret and key not in self.secret_keys:
+            self.secret_keys.append(key)
 
     def pulumi_config(self) -> dict[str, str]:
         """The config as the engine passes it (`PULUMI_CONFIG`): every value a string, objects as JSON."""
@@ -147,6 +172,9 @@ def load_project(project_dir: str | Path, stack: str = "dev") -> Project:
             _set(project, namespaced(str(key), name), value, stack_path.name)
         if data.get("environment"):
             project.warnings.append(f"{stack_path.name}: ESC environments are not resolved offline")
+    else:
+        project.warnings.append(f"no stack config file Pulumi.{stack}.yaml in {base}: the program runs with "
+                                "project config only (pass --stack, or --config KEY=VALUE)")
     return project
 
 
@@ -156,7 +184,8 @@ def _set(project: Project, key: str, value: Any, origin: str) -> None:
         if key not in project.secure_keys:
             project.secure_keys.append(key)
             project.warnings.append(f"{origin}: config '{key}' is a secret (secure:) and cannot be decrypted "
-                                    "offline; it is unavailable to the program and the pack")
+                                    "offline; it is unavailable to the program and the pack (give it with "
+                                    "--config-secret KEY=VALUE)")
         return
     if key in project.secure_keys:
         project.secure_keys.remove(key)

@@ -11,17 +11,18 @@ rules get one AnalyzeStack with outputs and property dependencies. Usable for an
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ml_dataset_governance.policies.values import UNKNOWN
-
+from mlgov import engine  # the gate's engine order: one implementation serves both
+from mlgov.analyzer import Analyzer, Diagnostic, InProcessAnalyzer
 from mlgov.diagnostics import exemption
-from mlgov.engine import Analyzer, Diagnostic, InProcessAnalyzer
-from mlgov.gate import engine_evaluate  # the gate's engine order: one implementation serves both
-from mlgov.program import RecordedResource, run_program
+from mlgov.program import run_program
+from mlgov.resources import RecordedResource
+from mlgov.wire import UNKNOWN
 
 __all__ = ["UNKNOWN", "EvaluationResult", "evaluate", "evaluate_program", "resource"]
 
@@ -67,23 +68,20 @@ class EvaluationResult:
         return [d for d in self.diagnostics if d.enforcement in ("mandatory", "remediate")]
 
     def exempted(self) -> list[Diagnostic]:
+        """Diagnostics that report an exempted finding (decoded as the gate decodes them)."""
         return [d for d in self.diagnostics if exemption(d.message, d.enforcement) is not None]
 
     def messages(self, policy: str) -> list[str]:
         return [d.message for d in self.for_policy(policy)]
 
 
-_DEFAULT_ANALYZER: InProcessAnalyzer | None = None
-
-
+@functools.lru_cache(maxsize=1)  # building the policies once is enough
 def default_analyzer() -> InProcessAnalyzer:
-    """This project's pack, in process (cached: building the policies once is enough)."""
-    global _DEFAULT_ANALYZER
-    if _DEFAULT_ANALYZER is None:
-        from ml_dataset_governance.policies.pack import pack_servicer
+    """This project's pack, in process. The one place mlgov reaches into a pack's code: for this project's own
+    tests; the gate itself launches packs."""
+    from ml_dataset_governance.policies.pack import pack_servicer
 
-        _DEFAULT_ANALYZER = InProcessAnalyzer(servicer=pack_servicer())
-    return _DEFAULT_ANALYZER
+    return InProcessAnalyzer(servicer=pack_servicer())
 
 
 def evaluate(resources: Iterable[RecordedResource], *, config: Mapping[str, Any] | None = None,
@@ -91,8 +89,8 @@ def evaluate(resources: Iterable[RecordedResource], *, config: Mapping[str, Any]
     """Engine order: info, reconciled Configure, Analyze per resource (inputs), AnalyzeStack (outputs)."""
     analyzer = analyzer or default_analyzer()
     resources = list(resources)
-    _, _, diagnostics = engine_evaluate(analyzer, resources, config, stack=stack)
-    return EvaluationResult(diagnostics, {r.urn: r.name for r in resources})
+    evaluation = engine.evaluate(analyzer, resources, config, stack=stack)
+    return EvaluationResult(evaluation.diagnostics, {r.urn: r.name for r in resources})
 
 
 def evaluate_program(program: str | Path | Callable[[], Any], *, preview: bool,

@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from mlgov.engine import AnalyzerInfo, Diagnostic
+from mlgov.analyzer import AnalyzerInfo, Diagnostic
 from mlgov.findings import Report, Violation
 
 PASSPHRASE = "mlgov-offline"  # the throwaway stacks hold no secret worth protecting
@@ -275,7 +275,7 @@ def stack_urn(run: EngineRun, project: str, stack: str) -> str:
 
 
 def violations(run: EngineRun, info: AnalyzerInfo | None, *, project: str, stack: str) -> list[Violation]:
-    from mlgov.gate import to_violations
+    from mlgov.diagnostics import to_violations
 
     empty = AnalyzerInfo(name="", version="", policies=[], initial_config={})
     return to_violations(diagnostics(run, info), mode=run.mode, info=info or empty,
@@ -291,7 +291,7 @@ def ensure_decided(run: EngineRun, found: list[Violation]) -> None:
 def pack_info(pack_dir: Path, *, project: str, stack: str) -> AnalyzerInfo | None:
     """The pack's GetAnalyzerInfo, for rule titles and severities in the reports (the findings are the
     engine's). None if the pack cannot start: the engine already reported why."""
-    from mlgov.engine import AnalyzerError, PackProcess
+    from mlgov.analyzer import AnalyzerError, PackProcess
 
     try:
         with PackProcess(pack_dir, project=project, stack=stack, preview=False) as pack:
@@ -323,7 +323,8 @@ def _rules(info: AnalyzerInfo | None, policy_config: str | Path | None) -> dict[
 
 def _report(runs: Iterable[EngineRun], *, project: str, stack: str, pack_dir: Path, source: str,
             policy_config: str | Path | None) -> Report:
-    from mlgov.gate import pack_version
+    from mlgov.findings import merge_modes
+    from mlgov.pack import local_pack
 
     runs = list(runs)
     info = pack_info(pack_dir, project=project, stack=stack)
@@ -335,8 +336,8 @@ def _report(runs: Iterable[EngineRun], *, project: str, stack: str, pack_dir: Pa
     name = info.name if info else next((e.get("policyPackName", "") for r in runs for e in r.policy_events()), "")
     return Report(
         project=project, stack=stack, pack=name,
-        pack_version=pack_version(pack_dir, info) if info else "",
-        modes=[r.mode for r in runs], violations=found,
+        pack_version=(local_pack(pack_dir).version or info.version) if info else "",
+        modes=[r.mode for r in runs], violations=merge_modes(found),
         resources_evaluated={r.mode: r.analyzed_resources() for r in runs},
         rules=_rules(info, policy_config),
         timings={f"{r.mode}.engine": r.seconds for r in runs},
@@ -375,9 +376,9 @@ def audit(export_file: str | Path, *, pack_dir: str | Path, policy_config: str |
 # -- the command line (`mlgov check|audit --engine pulumi`) -------------------------------------------
 
 def _pack_dir(args: Any) -> Path:
-    from mlgov.gate import default_pack_dir
+    from mlgov.pack import bundled_pack
 
-    return Path(args.policy_pack).expanduser().resolve() if args.policy_pack else default_pack_dir()
+    return Path(args.policy_pack).expanduser().resolve() if args.policy_pack else bundled_pack().dir
 
 
 def _timeout(args: Any) -> float | None:

@@ -24,12 +24,12 @@ _RENDERERS: dict[str, Callable[..., str]] = {
 }
 
 
-def render(fmt: str, report: Report, *, color: bool = False) -> str:
-    """`report` in format `fmt` (one of FORMATS). `color` adds ANSI colour to the text format; others ignore it."""
+def render(fmt: str, report: Report, *, color: bool = False, width: int = 120) -> str:
+    """`report` in format `fmt` (one of FORMATS). `color` and `width` shape the text format; others ignore them."""
     try:
         renderer = _RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown report format {fmt!r}: expected one of {', '.join(FORMATS)}") from None
     if fmt == "text":
-        return renderer(report, color=color)
+        return renderer(report, color=color, width=width)
     return renderer(report)

@@ -19,6 +19,40 @@ MODE_RANK = {"preview": 0, "update": 1, "audit": 2}
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 UNVERIFIABLE_LABEL = "cannot be verified in preview"
+STATE_UNVERIFIABLE_LABEL = "cannot be verified from the state"  # an audit: encrypted or unknown values
+
+
+def state_only(report: Report) -> bool:
+    """An audit of deployed state: no preview, so nothing is "checked again on update"."""
+    return bool(report.modes) and all(m == "audit" for m in report.modes)
+
+
+def unverifiable_label(report: Report) -> str:
+    return STATE_UNVERIFIABLE_LABEL if state_only(report) else UNVERIFIABLE_LABEL
+
+
+def recheck_note(report: Report) -> str:
+    return "" if state_only(report) else "checked again on update"
+
+
+def mode_label(mode: str) -> str:
+    """What a report calls a mode: an audit evaluates deployed state."""
+    return "state" if mode == "audit" else str(mode)
+
+
+def modes_label(v: Violation) -> str:
+    return ", ".join(mode_label(m) for m in (v.modes or [v.mode]))
+
+
+def location(v: Violation) -> str:
+    """`file:line` of the statement that declared the resource, or "" when unknown."""
+    return f"{v.file}:{v.line}" if v.file and v.line else (v.file or "")
+
+
+def errors_of(report: Report) -> list[str]:
+    """Why the gate could not decide (empty when it decided)."""
+    return [f"{mode_label(e.mode)}: {e.message}" if e.mode and e.mode not in e.message else e.message
+            for e in (report.errors or [])]
 
 
 def category(v: Violation) -> str:
@@ -131,7 +165,7 @@ def warnings_of(report: Report) -> list[str]:
     return [str(w) for w in raw if str(w).strip()]
 
 
-def counts_phrase(summary: dict[str, Any]) -> str:
+def counts_phrase(summary: dict[str, Any], label: str = UNVERIFIABLE_LABEL) -> str:
     """'2 mandatory, 3 advisory, 1 exempted, 4 cannot be verified in preview' (+ remediate/disabled when present)."""
     parts = [f"{summary.get(MANDATORY, 0)} mandatory"]
     if summary.get(REMEDIATE):
@@ -140,11 +174,13 @@ def counts_phrase(summary: dict[str, Any]) -> str:
     parts.append(f"{summary.get(EXEMPTED, 0)} exempted")
     if summary.get(DISABLED):
         parts.append(f"{summary[DISABLED]} disabled")
-    parts.append(f"{summary.get('unverifiable', 0)} {UNVERIFIABLE_LABEL}")
+    parts.append(f"{summary.get('unverifiable', 0)} {label}")
     return ", ".join(parts)
 
 
-def verdict(summary: dict[str, Any]) -> str:
+def verdict(summary: dict[str, Any], report: Report | None = None) -> str:
+    if report is not None and report.errors:
+        return "ERROR"
     return "PASSED" if summary.get("passed", True) else "FAILED"
 
 

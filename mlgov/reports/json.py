@@ -1,9 +1,12 @@
 """The JSON report: the machine-readable contract.
 
 Top-level keys, in this order: format, version, project, stack, pack, pack_version, modes, source, passed,
-summary (Report.summary()), violations, rules (metadata of every rule the report knows of), warnings, timings.
-Each violation has policy, enforcement, severity, urn, type, name, message, mode, unverifiable, title, then the
-derived category (blocking | advisory | exempted | unverifiable | other) and blocking. Consumers must ignore keys
+error (null, or why the gate could not decide: exit 2), errors (each with message and mode), summary
+(Report.summary(): counts issues, each once), violations, rules (metadata of every rule the report knows of),
+warnings, timings. Each violation has policy, enforcement, severity, urn, type, name, message, mode (the first
+mode it was seen in), modes (every mode), unverifiable, title, file and line (the program statement that declared
+the resource, relative to the repository root; "" and 0 when unknown), exemption, then the derived category
+(blocking | advisory | exempted | unverifiable | other) and blocking. Consumers must ignore keys
 they do not know: new ones may be added, existing ones are not renamed. Indent 2, UTF-8 (not ASCII-escaped).
 """
 
@@ -16,6 +19,7 @@ from mlgov.findings import Report
 from mlgov.reports._common import (
     all_rule_ids,
     category,
+    errors_of,
     json_safe,
     ordered,
     rule_meta,
@@ -26,7 +30,8 @@ from mlgov.reports._common import (
 FORMAT_NAME = "mlgov-report"
 FORMAT_VERSION = 1
 VIOLATION_KEYS = (
-    "policy", "enforcement", "severity", "urn", "type", "name", "message", "mode", "unverifiable", "title",
+    "policy", "enforcement", "severity", "urn", "type", "name", "message", "mode", "modes", "unverifiable", "title",
+    "file", "line", "exemption",
 )
 
 
@@ -51,6 +56,8 @@ def document(report: Report) -> dict[str, Any]:
         "modes": list(report.modes),
         "source": report.source,
         "passed": summary["passed"],
+        "error": "; ".join(errors_of(report)) or None,
+        "errors": [{"message": e.message, "mode": e.mode} for e in report.errors],
         "summary": {**summary, "resources": sorted_map(dict(summary.get("resources") or {}))},
         "violations": violations,
         "rules": {rid: sorted_map(rule_meta(report, rid)) for rid in all_rule_ids(report)},

@@ -17,16 +17,21 @@ from mlgov.reports._common import (
     EXEMPTED_CAT,
     OTHER,
     UNVERIFIABLE,
-    UNVERIFIABLE_LABEL,
     category,
     counts_phrase,
+    errors_of,
+    location,
     meta_str,
+    mode_label,
     mode_order,
+    modes_label,
     ordered,
     printable,
+    recheck_note,
     resource_label,
     rule_meta,
     severity_of,
+    unverifiable_label,
     verdict,
     warnings_of,
 )
@@ -60,7 +65,8 @@ def _policy(report: Report, v: Violation) -> str:
 
 def _resource(v: Violation) -> str:
     name = code(resource_label(v))
-    return f"{name}<br>{code(v.type)}" if v.type else name
+    text = f"{name}<br>{code(v.type)}" if v.type else name
+    return f"{text}<br>{code(location(v))}" if location(v) else text
 
 
 def _table(report: Report, violations: list[Violation], multi_mode: bool, *, message: bool = True) -> list[str]:
@@ -68,7 +74,7 @@ def _table(report: Report, violations: list[Violation], multi_mode: bool, *, mes
     headers += ["Message"] if message else []
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for v in violations[:MAX_ROWS]:
-        row = ([cell(v.mode)] if multi_mode else []) + [
+        row = ([cell(modes_label(v))] if multi_mode else []) + [
             _policy(report, v), cell(v.enforcement), cell(severity_of(report, v)), _resource(v)]
         row += [cell(v.message)] if message else []
         lines.append("| " + " | ".join(row) + " |")
@@ -87,18 +93,21 @@ def render(report: Report) -> str:
     modes = mode_order(report)
     multi_mode = len(modes) > 1
     icon = "✅" if passed else "❌"
-    lines = [f"## {icon} mlgov {verdict(summary)}: {cell(report.project)}/{cell(report.stack)}", ""]
+    lines = [f"## {icon} mlgov {verdict(summary, report)}: {cell(report.project)}/{cell(report.stack)}", ""]
+    errors = errors_of(report)
+    if errors:
+        lines += ["**The gate could not decide:**", "", *(f"- {cell(e)}" for e in errors), ""]
     about = [f"policy pack {code(report.pack)} {cell(report.pack_version)}".rstrip()] if report.pack else []
     if modes:
-        about.append("modes: " + ", ".join(cell(m) for m in modes))
+        about.append("modes: " + ", ".join(cell(mode_label(m)) for m in modes))
     if about:
         lines += [" · ".join(about), ""]
-    lines += [f"**{counts_phrase(summary)} — {verdict(summary)}**", ""]
+    lines += [f"**{counts_phrase(summary, unverifiable_label(report))} — {verdict(summary, report)}**", ""]
 
     resources = report.resources_evaluated or {}
     lines += ["| Mandatory | Advisory | Exempted | Cannot verify in preview | Resources evaluated |",
               "|---:|---:|---:|---:|---|"]
-    evaluated = ", ".join(f"{cell(m)}: {resources[m]}" for m in modes if m in resources) or "–"
+    evaluated = ", ".join(f"{cell(mode_label(m))}: {resources[m]}" for m in modes if m in resources) or "–"
     counts = [summary.get(k, 0) for k in ("mandatory", "advisory", "exempted", "unverifiable")]
     if summary.get("remediate"):
         counts[0] = f"{counts[0]} (+{summary['remediate']} remediate)"
@@ -123,8 +132,9 @@ def render(report: Report) -> str:
             lines += _details(f"{label} ({len(by_cat[cat])})", _table(report, by_cat[cat], multi_mode))
     if by_cat.get(UNVERIFIABLE):
         notes = by_cat[UNVERIFIABLE]
-        lines += _details(f"{UNVERIFIABLE_LABEL.capitalize()} ({len(notes)})",
-                          ["Checked again on update.", "", *_table(report, notes, multi_mode, message=False)])
+        recheck = [f"{recheck_note(report).capitalize()}.", ""] if recheck_note(report) else []
+        lines += _details(f"{unverifiable_label(report).capitalize()} ({len(notes)})",
+                          [*recheck, *_table(report, notes, multi_mode, message=False)])
     warnings = warnings_of(report)
     if warnings:
         lines += _details(f"Warnings ({len(warnings)})", [f"- {cell(w)}" for w in warnings])

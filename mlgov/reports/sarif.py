@@ -6,10 +6,12 @@ properties["security-severity"] from the severity so GitHub ranks alerts, defaul
 configured enforcement). Results map mandatory/remediate → error, advisory → warning, exempted → note with an
 external suppression (GitHub shows it as dismissed), unverifiable preview notes → note.
 
-Pulumi findings are about resources, not lines: each result's physical location is the project's program file
-(Report.source: a file as given, a directory as its Pulumi.yaml, relative to the working directory when inside
-it) at line 1, and its logical location is the resource URN (kind "resource"). partialFingerprints hash
-(rule, urn, mode) only, so alerts stay matched across pushes however messages or files change.
+Each result's physical location is the program statement that declared the resource (Violation.file, relative
+to the repository root, and line), so code scanning annotates that line; when the source knows no line (a state
+export) it is the project's file (Report.source: a file as given, a directory as its Pulumi.yaml) at line 1. Its
+logical location is the resource URN (kind "resource"). A finding seen in several modes is one result.
+partialFingerprints hash (rule, urn) only, so alerts stay matched across pushes however messages or lines change.
+When the gate could not decide, the invocation says so (executionSuccessful false, an error notification).
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ from mlgov.reports._common import (
     EXEMPTED_CAT,
     all_rule_ids,
     category,
+    errors_of,
     frameworks,
     json_safe,
     meta_str,
+    modes_label,
     ordered,
     resource_label,
     rule_meta,
@@ -46,7 +50,7 @@ from mlgov.reports._common import (
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TOOL_NAME = "mlgov"
 INFORMATION_URI = "https://www.pulumi.com/docs/using-pulumi/crossguard/"
-FINGERPRINT_KEY = "mlgov/v1"  # bump the suffix only if the fingerprint's inputs change (it re-opens every alert)
+FINGERPRINT_KEY = "mlgov/v2"  # bump the suffix only if the fingerprint's inputs change (it re-opens every alert)
 PROGRAM_FILE = "Pulumi.yaml"
 # Suffixes of a source that is a file (an export, a program) rather than a project directory.
 _FILE_SUFFIXES = {".yaml", ".yml", ".json", ".py", ".ts", ".js", ".go", ".cs", ".java"}
@@ -96,7 +100,7 @@ def rule_name(rule_id: str) -> str:
 
 def fingerprint(v: Violation) -> str:
     h = hashlib.sha256()
-    for part in (v.policy, v.urn, v.mode):
+    for part in (v.policy, v.urn):
         h.update(str(part).encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()
@@ -152,20 +156,21 @@ def _result(report: Report, v: Violation, uri: str, rule_index: dict[str, int]) 
         "ruleId": v.policy,
         "ruleIndex": rule_index[v.policy],
         "level": _CATEGORY_LEVEL.get(cat, "note"),
-        "message": {"text": f"[{v.mode}] {where}: {v.message or title_of(report, v)}"},
+        "message": {"text": f"[{modes_label(v)}] {where}: {v.message or title_of(report, v)}"},
         "locations": [{
-            "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
+            "physicalLocation": _physical(v, uri),
             "logicalLocations": [{"name": name, "fullyQualifiedName": v.urn or name, "kind": "resource"}],
         }],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(v)},
     }
     if cat == EXEMPTED_CAT:
         result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                   "justification": v.message or "exempted by the stack's policy exemptions"}]
+                                   "justification": v.exemption or v.message or "exempted by the policy config"}]
     result["properties"] = {
         "enforcement": v.enforcement,
         "severity": severity_of(report, v),
         "mode": v.mode,
+        "modes": list(v.modes),
         "category": cat,
         "unverifiable": bool(v.unverifiable),
         "urn": v.urn,
@@ -175,15 +180,25 @@ def _result(report: Report, v: Violation, uri: str, rule_index: dict[str, int]) 
     return result
 
 
+def _physical(v: Violation, fallback_uri: str) -> dict[str, Any]:
+    if v.file and v.line:
+        path = PurePosixPath(v.file)
+        uri = Path(v.file).as_uri() if path.is_absolute() else quote(path.as_posix(), safe="/")
+        return {"artifactLocation": {"uri": uri},
+                "region": {"startLine": int(v.line)}}
+    return {"artifactLocation": {"uri": fallback_uri}, "region": {"startLine": 1}}
+
+
 def document(report: Report) -> dict[str, Any]:
     rule_ids = all_rule_ids(report)
     rule_index = {rid: i for i, rid in enumerate(rule_ids)}
     uri = program_uri(report.source)
     summary = report.summary()
-    invocation: dict[str, Any] = {"executionSuccessful": True}
-    warnings = warnings_of(report)
-    if warnings:
-        invocation["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": w}} for w in warnings]
+    invocation: dict[str, Any] = {"executionSuccessful": not report.errors}
+    notifications = [{"level": "error", "message": {"text": e}} for e in errors_of(report)]
+    notifications += [{"level": "warning", "message": {"text": w}} for w in warnings_of(report)]
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     if report.timings:
         invocation["properties"] = {"timings": sorted_map(dict(report.timings))}
     run = {

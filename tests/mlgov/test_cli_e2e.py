@@ -98,6 +98,18 @@ print("program output must not corrupt a report on stdout")
 """,
     "plain-bucket": 'aws.s3.Bucket("raw-data", tags=TAGS)\n',
     "raises": 'raise RuntimeError("boom-from-the-program")\n',
+    # Fails in update mode only: preview's findings must still be reported.
+    "raises-in-update": """
+domain(app_network_access_type=None)
+if not pulumi.runtime.is_dry_run():
+    raise KeyError("update-only-failure")
+""",
+    # Needs stack config given on the command line.
+    "needs-config": """
+cfg = pulumi.Config()
+aws.s3.Bucket(cfg.require("bucketName"), tags=TAGS)
+pulumi.export("token", cfg.require_secret("apiToken"))
+""",
     "sleeps": 'import time\ntime.sleep(60)\n',
 }
 
@@ -229,6 +241,15 @@ def runs(projects) -> dict[str, Run]:
     bad_schema.write_text(json.dumps({"sagemaker-domain-iam-auth": {"allowedAuthModes": "IAM"}}))
     unknown_policy = root / "unknown-policy.json"
     unknown_policy.write_text(json.dumps({"no-such-rule": "mandatory"}))
+    bad_exemption = root / "bad-exemption.json"
+    bad_exemption.write_text(json.dumps({"sagemaker-domain-vpc-only": {"exemptions": [
+        {"resource": "studio", "reason": "legacy Studio domain, migrating", "expires": "2027-13-45"}]}}))
+    unknown_param = root / "unknown-param.json"
+    unknown_param.write_text(json.dumps({"sagemaker-domain-iam-auth": {"allowedAuthMode": ["IAM"]}}))
+    no_stack_file = root / "no-stack-file"
+    no_stack_file.mkdir()
+    (no_stack_file / "Pulumi.yaml").write_text("name: bare\nruntime: python\n")
+    (no_stack_file / "__main__.py").write_text("import pulumi\n")
 
     other_pack = root / "other-pack"
     other_pack.mkdir()
@@ -294,6 +315,22 @@ def runs(projects) -> dict[str, Run]:
         "audit-missing": lambda: _mlgov(work, "audit", str(root / "missing.json")),
         "bad-usage": lambda: _mlgov(work, "check", "--mode", "sideways"),
         "rules": lambda: _mlgov(work, "rules", "--format", "json"),
+        "other-pack-rules": lambda: _mlgov(work, "rules", "--policy-pack", str(other_pack), "--format", "json"),
+        "other-pack-explain": lambda: _mlgov(work, "explain", "stack-size", "--policy-pack", str(other_pack)),
+        "bad-exemption": lambda: _mlgov(work, "check", p["domain-public"], *upd, "--policy-config",
+                                        str(bad_exemption)),
+        "unknown-param": lambda: _mlgov(work, "check", p["compliant"], *upd, "--policy-config", str(unknown_param)),
+        "several-reports": lambda: _mlgov(work, "check", p["secret"], *upd, "--format", "json", "-o",
+                                          str(out / "m.json"), "--format", "sarif", "-o", str(out / "m.sarif"),
+                                          "--format", "text"),
+        "error-reports": lambda: _mlgov(work, "check", p["raises"], *upd, "--format", "json", "-o",
+                                        str(out / "e.json"), "--format", "sarif", "-o", str(out / "e.sarif"),
+                                        "--format", "junit", "-o", str(out / "e.xml")),
+        "raises-in-update": lambda: _mlgov(work, "check", p["raises-in-update"], "--format", "json"),
+        "config-flags": lambda: _mlgov(work, "check", p["needs-config"], *upd, "--config", "bucketName=from-cli",
+                                       "--config-secret", "apiToken=cli-secret-value-42", "--format", "json"),
+        "no-stack-file": lambda: _mlgov(work, "check", str(no_stack_file), *upd),
+        "audit-text": lambda: _mlgov(work, "audit", str(export)),
         "rules-text": lambda: _mlgov(work, "rules"),
         "explain": lambda: _mlgov(work, "explain", "sagemaker-domain-vpc-only"),
         "explain-unknown": lambda: _mlgov(work, "explain", "sagemaker-domain-vpc-onyl"),
@@ -308,7 +345,7 @@ def _blocking(report: dict) -> list[dict]:
 
 
 def _flagged(report: dict, mode: str = "update") -> set[tuple[str, str]]:
-    return {(v["policy"], v["name"]) for v in _blocking(report) if v["mode"] == mode}
+    return {(v["policy"], v["name"]) for v in _blocking(report) if mode in v["modes"]}
 
 
 # -- verdicts ----------------------------------------------------------------------------------------
@@ -352,7 +389,10 @@ def test_each_broken_control_fails_the_gate(runs, case, policy, name, type_):
 def test_sg_open_is_caught_in_preview_too(runs):
     report = runs["sg-open"].report
     assert ("ec2-security-group-no-public-ingress", "ssh-from-anywhere") in _flagged(report, "preview")
-    assert {v["mode"] for v in report["violations"]} == {"preview", "update"}
+    # seen in both modes, reported once
+    [finding] = [v for v in report["violations"] if v["policy"] == "ec2-security-group-no-public-ingress"]
+    assert finding["modes"] == ["preview", "update"] and finding["mode"] == "preview"
+    assert report["summary"]["blocking"] == 1
 
 
 def test_advisory_passes_unless_fail_on_advisory_or_strict_config(runs):
@@ -370,7 +410,7 @@ def test_exempted_finding_is_reported_and_does_not_fail(runs):
     assert run.code == 0, run
     exempted = [v for v in run.report["violations"] if v["enforcement"] == "exempted"]
     assert [(v["policy"], v["name"]) for v in exempted] == [("sagemaker-domain-vpc-only", "studio")], run
-    assert "legacy Studio domain" in exempted[0]["message"] and not exempted[0]["message"].startswith("EXEMPTED")
+    assert "legacy Studio domain" in exempted[0]["exemption"] and not exempted[0]["message"].startswith("EXEMPTED")
     assert exempted[0]["severity"] == "critical"  # the exempted rule's severity, not the reporter's
     assert run.report["summary"]["exempted"] == 1
     assert not any(v["policy"].startswith("pack-") for v in run.report["violations"])
@@ -428,6 +468,74 @@ def test_other_pack_resource_and_stack_policies(runs):
     assert stack and stack[0]["enforcement"] == "advisory" and stack[0]["type"] == "pulumi:pulumi:Stack"
 
 
+def test_rules_and_explain_of_another_pack(runs):
+    listed = json.loads(runs["other-pack-rules"].stdout)
+    assert [(r["id"], r["type"]) for r in listed] == [
+        ("no-sg-rules", "resource"), ("stack-size", "stack"), ("explodes", "resource")]
+    explain = runs["other-pack-explain"]
+    assert explain.code == 0 and "stack-size: Stack size is reported" in explain.stdout, explain
+    assert "the whole stack" in explain.stdout
+
+
+# -- ergonomics --------------------------------------------------------------------------------------
+
+def test_several_reports_in_one_run(runs, projects):
+    run = runs["several-reports"]
+    assert run.code == 1, run
+    out = Path(projects["secret"]).parent / "out"
+    assert json.loads((out / "m.json").read_text())["summary"]["blocking"] >= 1
+    assert json.loads((out / "m.sarif").read_text())["version"] == "2.1.0"
+    assert "FINDINGS" in run.stdout  # the format without an --output goes to stdout
+    assert "json report written to" in run.stderr and "sarif report written to" in run.stderr
+
+
+def test_every_report_file_holds_the_error_on_exit_2(runs, projects):
+    run = runs["error-reports"]
+    assert run.code == 2, run
+    out = Path(projects["raises"]).parent / "out"
+    doc = json.loads((out / "e.json").read_text())
+    assert "boom-from-the-program" in doc["error"] and doc["passed"] is False
+    invocation = json.loads((out / "e.sarif").read_text())["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert "boom-from-the-program" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+    error = ET.fromstring((out / "e.xml").read_text()).find(".//error")
+    assert error is not None and "boom-from-the-program" in error.get("message")
+    assert [line for line in run.stderr.splitlines() if line.startswith("mlgov: error:")] == [
+        next(line for line in run.stderr.splitlines() if "boom-from-the-program" in line)]
+    assert "__main__.py:" in run.stderr  # the user's file and line
+
+
+def test_a_program_failing_in_one_mode_keeps_the_other_modes_findings(runs):
+    run = runs["raises-in-update"]
+    assert run.code == 2, run
+    report = run.report
+    assert "update-only-failure" in report["error"] and "__main__.py:" in report["error"]
+    assert ("sagemaker-domain-vpc-only", "studio") in _flagged(report, "preview")
+    assert "Traceback" not in run.stderr and len(run.stderr.splitlines()) < 10
+
+
+def test_stack_config_from_the_command_line(runs):
+    run = runs["config-flags"]
+    assert run.code == 1, run  # decided: a bare bucket breaks the pack's bucket rules
+    names = {v["name"] for v in run.report["violations"]}
+    assert "from-cli" in names  # the program read bucketName from --config
+    assert "apiToken" not in run.stderr  # given as a secret: no "cannot be decrypted" warning
+    assert "cli-secret-value-42" not in run.stdout + run.stderr
+
+
+def test_missing_stack_file_is_a_warning(runs):
+    run = runs["no-stack-file"]
+    assert run.code == 0, run
+    assert "mlgov: warning: no stack config file Pulumi.dev.yaml" in run.stderr
+
+
+def test_audit_reports_speak_of_state(runs):
+    out = runs["audit-text"].stdout
+    assert "state: 4 resources evaluated" in out, runs["audit-text"]
+    assert "preview" not in out.lower() and "update" not in out.lower()
+    assert "1 cannot be verified from the state" in out  # the encrypted bucket policy
+
+
 # -- could not decide: exit 2, one clear line on stderr -----------------------------------------------
 
 @pytest.mark.parametrize(("case", "needle"), [
@@ -445,6 +553,8 @@ def test_other_pack_resource_and_stack_policies(runs):
     ("audit-no-urn", "no `urn`"),
     ("audit-missing", "cannot read state file"),
     ("explain-unknown", "did you mean sagemaker-domain-vpc-only"),
+    ("unknown-param", "did you mean 'allowedAuthModes'"),
+    ("bad-exemption", "sagemaker-domain-vpc-only.exemptions.0.expires: '2027-13-45'"),
 ])
 def test_undecidable_inputs_exit_2_with_one_line(runs, case, needle):
     run = runs[case]
@@ -487,15 +597,16 @@ def test_audit_export_file_as_sarif(runs):
 # -- catalog -----------------------------------------------------------------------------------------
 
 def test_rules_and_explain(runs):
-    from ml_dataset_governance.policies.catalog import all_rules
+    """From the pack itself (GetAnalyzerInfo), whatever pack it is: here the bundled one."""
+    from mlgov.testing import default_analyzer
 
     listed = json.loads(runs["rules"].stdout)
-    assert [r["id"] for r in listed] == [r.id for r in all_rules()]
-    assert {"id", "enforcement", "severity", "title"} <= set(listed[0])
+    assert [r["id"] for r in listed] == [p.name for p in default_analyzer().info().policies]
+    assert {"id", "enforcement", "severity", "title", "type"} <= set(listed[0])
     assert "sagemaker-domain-vpc-only" in runs["rules-text"].stdout and runs["rules-text"].code == 0
     explain = runs["explain"]
     assert explain.code == 0
-    for section in ("Rationale", "Remediation", "Frameworks", "Configuration", "VpcOnly"):
+    for section in ("Description", "Remediation", "Frameworks", "Configuration", "VpcOnly"):
         assert section in explain.stdout, section
 
 
@@ -511,19 +622,19 @@ def test_rules_and_explain(runs):
 ])
 def test_gate_verdicts_agree_with_in_process_evaluate(runs, projects, case, run_name, mode):
     """Same program, same resources: the pack process over gRPC and `mlgov.testing.evaluate` in process."""
-    from mlgov.gate import run_project, to_violations
+    from mlgov.diagnostics import to_violations
     from mlgov.project import load_project
+    from mlgov.sources import ProgramSource
     from mlgov.testing import default_analyzer, evaluate
 
-    program = run_project(load_project(projects[case], "dev"), preview=mode == "preview")
-    result = evaluate(program.resources)
-    stack_urn = program.resources[0].urn
-    expected = to_violations(result.diagnostics, mode=mode, info=default_analyzer().info(), stack_urn=stack_urn,
-                             secrets=program.secret_values)
+    loaded = ProgramSource(load_project(projects[case], "dev"), mode).load()
+    result = evaluate(loaded.resources)
+    expected = to_violations(result.diagnostics, mode=mode, info=default_analyzer().info(),
+                             stack_urn=loaded.stack_urn, secrets=loaded.secrets)
 
     def key(v: dict) -> tuple:
         return (v["policy"], v["urn"], v["enforcement"], v["unverifiable"], v["message"])
 
-    gate = sorted(key(v) for v in runs[run_name].report["violations"] if v["mode"] == mode)
+    gate = sorted(key(v) for v in runs[run_name].report["violations"] if mode in v["modes"])
     assert gate == sorted(key(v.to_json()) for v in expected)
     assert gate  # every case has at least one finding

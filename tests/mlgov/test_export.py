@@ -113,7 +113,7 @@ def test_load_export_file_errors(tmp_path):
 
 def test_audit_verdicts_match_the_in_process_servicer():
     """The same export resources through `mlgov.testing.evaluate` (in-process) and the gate's conversion."""
-    from mlgov.gate import to_violations
+    from mlgov.diagnostics import to_violations
     from mlgov.testing import default_analyzer, evaluate
 
     domain_urn = "urn:pulumi:prod::proj::aws:sagemaker/domain:Domain::studio"

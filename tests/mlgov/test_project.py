@@ -59,9 +59,23 @@ def test_project_level_config_defaults_are_overridden_by_the_stack(tmp_path):
     assert p.config == {"proj:size": 5, "proj:region": "us-west-2"}
 
 
-def test_missing_stack_file_means_no_config(tmp_path):
+def test_missing_stack_file_means_no_config_and_a_warning(tmp_path):
     p = load_project(_project(tmp_path, "name: proj\nruntime: python\n"), "prod")
     assert p.config == {} and p.stack_file is None and p.stack == "prod"
+    assert [w for w in p.warnings if w.startswith("no stack config file Pulumi.prod.yaml")]
+
+
+def test_command_line_config_overrides_the_stack_file_and_supplies_secure_values(tmp_path):
+    _project(tmp_path, "name: proj\nruntime: python\n", "config:\n  size: 5\n  token:\n    secure: v1:abc\n")
+    p = load_project(tmp_path)
+    assert "proj:token" in p.secure_keys and any("proj:token" in w for w in p.warnings)
+    p.set_config("size", "7")
+    p.set_config("token", "plain-secret", secret=True)
+    p.set_config("aws:region", "eu-west-1")
+    assert p.config == {"proj:size": "7", "proj:token": "plain-secret", "aws:region": "eu-west-1"}
+    assert p.secret_keys == ["proj:token"] and p.secure_keys == []
+    assert not any("proj:token" in w for w in p.warnings)  # supplied: no longer unavailable
+    assert type(p).from_json(p.to_json()) == p
 
 
 def test_stack_config_dir(tmp_path):

@@ -6,7 +6,7 @@ import pytest
 from ml_dataset_governance.policies.model import Rule
 from ml_dataset_governance.policies.server import PackServicer
 
-from mlgov.engine import InProcessAnalyzer
+from mlgov.analyzer import InProcessAnalyzer
 from mlgov.policy_config import PolicyConfigError
 from mlgov.testing import UNKNOWN, evaluate, resource
 

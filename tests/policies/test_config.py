@@ -7,7 +7,7 @@ from jsonschema import Draft202012Validator
 from ml_dataset_governance.policies.catalog import all_rules, rule_by_id
 from ml_dataset_governance.policies.config import InvalidConfig, config_properties, resolve, validation_schema
 
-from mlgov.engine import InProcessAnalyzer
+from mlgov.analyzer import InProcessAnalyzer
 
 KMS_ROTATION = rule_by_id("kms-key-rotation-enabled")
 AUTH = rule_by_id("sagemaker-domain-iam-auth")

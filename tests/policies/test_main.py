@@ -19,7 +19,7 @@ import yaml
 from ml_dataset_governance.policies.catalog import all_rules
 from ml_dataset_governance.policies.pack import PACK_NAME
 
-from mlgov.engine import PackProcess
+from mlgov.analyzer import PackProcess
 from mlgov.policy_config import reconcile
 from mlgov.testing import resource
 

@@ -7,7 +7,7 @@ import sys
 
 from ml_dataset_governance.policies.pack import PACK_DIR, PACK_NAME, pack_servicer, pack_version
 
-from mlgov.engine import InProcessAnalyzer
+from mlgov.analyzer import InProcessAnalyzer
 
 
 def test_the_version_is_read_from_the_pulumipolicy_yaml_beside_the_package(tmp_path):

@@ -15,7 +15,7 @@ from ml_dataset_governance.policies.values import UNKNOWN, Unverifiable
 from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi_policy.deserialize import deserialize_properties
 
-from mlgov.engine import InProcessAnalyzer
+from mlgov.analyzer import InProcessAnalyzer
 from mlgov.testing import resource
 
 TYPE_A, TYPE_B = "aws:test/a:A", "aws:test/b:B"

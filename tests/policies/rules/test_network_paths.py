@@ -9,7 +9,7 @@ import pytest
 from ml_dataset_governance.policies.rules import network_paths as paths
 from ml_dataset_governance.policies.server import PackServicer
 
-from mlgov.engine import InProcessAnalyzer
+from mlgov.analyzer import InProcessAnalyzer
 from mlgov.program import run_program
 from mlgov.testing import UNKNOWN, evaluate, evaluate_program, resource
 
