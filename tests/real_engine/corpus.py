@@ -49,6 +49,7 @@ PROGRAMS = [
             "nb", instance_type="ml.t3.medium", role_arn="arn:aws:iam::123456789012:role/studio-exec",
             subnet_id="subnet-0a1b2c3d", security_groups=["sg-0a1b2c3d"], root_access="Disabled",
             direct_internet_access="Enabled",
+            instance_metadata_service_configuration={"minimum_instance_metadata_service_version": "2"},
             kms_key_id="arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", tags=TAGS)
     """, blocked_by=_f(("sagemaker-notebook-no-direct-internet", "nb"))),
     Program("s3-public-access-block-open", """

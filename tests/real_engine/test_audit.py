@@ -12,6 +12,7 @@ import pytest
 from mlgov import gate
 from mlgov.engines import pulumi_cli
 from mlgov.export import parse_export
+from mlgov.pack import local_pack
 from tests.real_engine.conftest import REPO
 
 pytestmark = pytest.mark.real_engine
@@ -35,8 +36,7 @@ def test_engine_audit_agrees_with_the_emulated_audit(corpus_runs, pulumi_bin, tm
     assert out.returncode == expected_exit, out.stderr[-2000:]
     real = {(v["policy"], v["name"], v["enforcement"]) for v in json.loads(out.stdout)["violations"]}
     state = parse_export(json.loads(path.read_text()))
-    emulated = gate.audit(state.resources, project=state.project, stack=state.stack,
-                          options=gate.GateOptions(pack_dir=REPO))
+    emulated = gate.audit(state, options=gate.GateOptions(pack=local_pack(REPO)), where=str(path))
     assert real == {(v.policy, v.name, v.enforcement) for v in emulated.violations}
     if expected_exit:
         assert ("s3-bucket-public-access-blocked", "loose", "mandatory") in real
