@@ -152,7 +152,8 @@ def _table(data: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
     rows: dict[str, dict[str, str]] = {}
     for d in data["datasets"]:
         for row in d["access"]:
-            label = row["principal"] + (f" ({', '.join(row['catalog'])})" if row["catalog"] else "")
+            teams = [c for c in row["catalog"] if c != row["principal"]]
+            label = row["principal"] + (f" ({', '.join(teams)})" if teams else "")
             mark = " !" if row["differs"] else ""
             rows.setdefault(label, {})[d["dataset"]] = _cell(row["levels"]) + mark
         for miss in d["missing"]:

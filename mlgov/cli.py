@@ -4,6 +4,7 @@
     mlgov audit STATE|- [options]
     mlgov rules [--policy-pack DIR] [--format text|json]
     mlgov explain RULE [--policy-pack DIR] [--format text|json]
+    mlgov access [PROJECT_DIR] [--stack dev] [--export STATE] [--policy-config FILE] [--format text|json|markdown]
 
 Exit codes: 0 no blocking violation; 1 at least one mandatory (or remediate) violation, or an
 advisory one with `--fail-on advisory` (exempted findings and preview notes never fail); 2 the gate
@@ -264,6 +265,24 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def cmd_access(args: argparse.Namespace) -> int:
+    """Who can reach each dataset; exit 1 when a cell differs from the catalog (see mlgov.access_report)."""
+    from mlgov.access_report import AccessError, compute_matrix, render
+
+    project_dir = args.project_dir or (None if args.export else ".")
+    try:
+        matrix = compute_matrix(project_dir, stack=args.stack,
+                                export=args.export, policy_config=args.policy_config)
+    except AccessError as exc:
+        return _error(str(exc))
+    text = render(args.format, matrix)
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_VIOLATIONS if matrix.differs() else EXIT_PASS
+
+
 def _indent(text: str) -> list[str]:
     return [f"  {line}" if line.strip() else "" for line in text.strip("\n").splitlines()]
 
@@ -343,6 +362,19 @@ def build_parser() -> argparse.ArgumentParser:
     _pack_option(explain)
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.set_defaults(func=cmd_explain)
+
+    access = sub.add_parser("access", help="who can read, write, delete or manage each dataset, against the catalog",
+                            description=cmd_access.__doc__)
+    access.add_argument("project_dir", nargs="?", default=None, metavar="PROJECT_DIR",
+                        help="Pulumi project whose program runs under mocks (default: ., unless --export); with "
+                             "--export, only its stack config is read (for the catalog)")
+    access.add_argument("--stack", "-s", default="dev", help="stack whose Pulumi.<stack>.yaml config to use")
+    access.add_argument("--export", metavar="STATE", help="`pulumi stack export` JSON file instead of the program")
+    access.add_argument("--policy-config", metavar="FILE",
+                        help="policy config holding the catalog (s3-dataset-access-matches-catalog.datasets)")
+    access.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    access.add_argument("--output", "-o", metavar="FILE", help="write the matrix to FILE instead of stdout")
+    access.set_defaults(func=cmd_access)
     return parser
 
 

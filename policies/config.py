@@ -40,9 +40,10 @@ def _validator(rule: Rule) -> Any:
     # jsonschema is imported on first use (Configure), not at pack start-up.
     validator = _VALIDATORS.get(rule.id)
     if validator is None:
-        from jsonschema import Draft202012Validator
+        from jsonschema import Draft202012Validator, FormatChecker
 
-        validator = _VALIDATORS[rule.id] = Draft202012Validator(validation_schema(rule))
+        # The format checker makes "format": "date" (exemption expiry) a real calendar check: 2027-02-30 is refused.
+        validator = _VALIDATORS[rule.id] = Draft202012Validator(validation_schema(rule), format_checker=FormatChecker())
     return validator
 
 

@@ -171,6 +171,8 @@ def admin_reason(stmt: Any) -> str | None:
         if applies_to_all_resources(stmt) and any(a.strip() in ("*", "*:*") for a in actions(stmt)):
             return "grants every action on every resource"
         return None
+    if not grants.may_be_administrative(model):
+        return None
     judgement = grants.judge(model)
     if judgement is None:
         return None

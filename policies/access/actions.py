@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 from functools import cache, lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from ml_dataset_governance.policies.access.conditions import glob_match
@@ -18,10 +18,12 @@ from ml_dataset_governance.policies.access.conditions import glob_match
 LIST, READ, WRITE, PERMISSIONS, TAGGING = "L", "R", "W", "P", "T"
 LEVEL_NAMES = {LIST: "List", READ: "Read", WRITE: "Write", PERMISSIONS: "Permissions management", TAGGING: "Tagging"}
 
+DATA = Path(__file__).resolve().parent / "data"  # package data, shipped beside the module
+
 
 @cache
 def database() -> dict[str, Any]:
-    raw = resources.files("ml_dataset_governance.policies.access").joinpath("data/iam_actions.json.gz").read_bytes()
+    raw = (DATA / "iam_actions.json.gz").read_bytes()
     return json.loads(gzip.decompress(raw))
 
 

@@ -9,7 +9,8 @@ Two sources, merged (policy config first):
 - the stack's own config, as the engine hands it to the pack (`PULUMI_CONFIG`, key `<project>:catalog`), in the shape
   infra/catalog.py parses: teams `{name}`, datasets `{name, classification, owner, readers, writers}`. There a dataset
   is the bucket tagged `<datasetTagKey>=<name>`, a team the principals tagged `<teamTagKey>=<name>`, the owner and
-  writers write (read + write), readers read.
+  writers write (read + write), readers read, and the stack's administrative roles (`<project>:adminRoleArns`, the
+  key administrators) manage every dataset.
 """
 
 from __future__ import annotations
@@ -160,21 +161,20 @@ def parse_policy_catalog(datasets: Any, principals: Any) -> DatasetCatalog | Non
     return DatasetCatalog(tuple(out), tuple(out_principals))
 
 
+def _json(value: Any, what: str) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise CatalogError(f"the stack's {what} config is not valid JSON") from None
+    return value
+
+
 def parse_stack_catalog(raw: Any, *, dataset_tag_key: str = "dataset", team_tag_key: str = "team",
-                        managers: Any = None) -> DatasetCatalog:
-    """The catalog in the stack's own config shape (infra/catalog.py); `managers` (the stack's `adminRoleArns`)
-    manage every dataset: they deploy the stack and administer its bucket and key policies."""
-    if isinstance(managers, str):
-        try:
-            managers = json.loads(managers)
-        except ValueError:
-            raise CatalogError("the stack's adminRoleArns config is not valid JSON") from None
-    admin_arns = list(_strings("adminRoleArns", managers))
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raise CatalogError("the stack's catalog config is not valid JSON") from None
+                        admin_role_arns: Any = None) -> DatasetCatalog:
+    """The catalog in the stack's own config shape (infra/catalog.py)."""
+    raw = _json(raw, "catalog")
+    admins = _strings("the stack's adminRoleArns", _json(admin_role_arns, "adminRoleArns"))
     if not isinstance(raw, Mapping):
         raise CatalogError("the stack's catalog config must be an object with teams and datasets")
     teams = []
@@ -194,10 +194,11 @@ def parse_stack_catalog(raw: Any, *, dataset_tag_key: str = "dataset", team_tag_
             writers.append(ds["owner"])
         for who in writers:
             access[who] = frozenset({"read", "write"})
-        for arn in admin_arns:
-            access[arn] = access.get(arn, frozenset()) | {"manage"}
+        for who in admins:
+            access[who] = access.get(who, frozenset()) | {"manage"}
         datasets.append(CatalogDataset(name=ds["name"], classification=str(ds.get("classification", "internal")),
                                        tag={dataset_tag_key: ds["name"]}, access=access))
+    teams += [CatalogPrincipal(arn, (PrincipalMatch(arn_pattern=arn),)) for arn in admins]
     return DatasetCatalog(tuple(datasets), tuple(teams), "stack config")
 
 
@@ -215,11 +216,13 @@ def stack_catalog_from_env(environ: Mapping[str, str] | None = None, key: str = 
     if not isinstance(config, Mapping):
         return None
     project = env.get("PULUMI_PROJECT")
-    value = config.get(f"{project}:{key}") if project else None
-    if value is None:
-        candidates = [v for k, v in config.items() if isinstance(k, str) and k.endswith(f":{key}")]
-        value = candidates[0] if len(candidates) == 1 else None
-    if value is None:
-        return None
-    admins = config.get(f"{project}:adminRoleArns") if project else None
-    return parse_stack_catalog(value, managers=admins, **kwargs)
+
+    def setting(name: str) -> Any:
+        value = config.get(f"{project}:{name}") if project else None
+        if value is None:
+            candidates = [v for k, v in config.items() if isinstance(k, str) and k.endswith(f":{name}")]
+            value = candidates[0] if len(candidates) == 1 else None
+        return value
+
+    value = setting(key)
+    return None if value is None else parse_stack_catalog(value, admin_role_arns=setting("adminRoleArns"), **kwargs)

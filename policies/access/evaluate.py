@@ -248,9 +248,13 @@ def _principal_value_matches(value: str, who: Principal, kind: str) -> str | Non
 def principal_match(stmt: Statement, who: Principal) -> str | None:
     """How a resource-based statement's Principal/NotPrincipal names `who`: "direct", "account" or None."""
     if stmt.not_principals is not None:
-        named = any(_principal_value_matches(v, who, kind) for kind, values in stmt.not_principals.items()
-                    for v in values if v.strip() != "*")
-        return None if named else "direct"
+        # NotPrincipal spares an IAM principal only when both it and its account are listed (IAM User Guide,
+        # "NotPrincipal": a request carries the account as well as the user or role session).
+        found = {_principal_value_matches(v, who, kind) for kind, values in stmt.not_principals.items()
+                 for v in values if v.strip() != "*"}
+        needs_account = who.account is not None and not who.service and who.arn != f"arn:aws:iam::{who.account}:root"
+        spared = "direct" in found and ("account" in found or not needs_account)
+        return None if spared else "direct"
     if stmt.principals is None:
         return None
     best = None
@@ -299,8 +303,8 @@ def matching(policies: Iterable[tuple[str, Policy]], request: Request, context: 
 def _as_policies(label: str, docs: Any) -> list[tuple[str, Policy]]:
     if docs is None:
         return []
-    if isinstance(docs, (str, bytes, Mapping, Policy)):
-        return [(label, parse_policy(docs))]
+    if not isinstance(docs, (list, tuple)):
+        return [(label, parse_policy(docs))]  # one document (or something unreadable, which grants nothing)
     return [(f"{label}[{i}]", parse_policy(d)) for i, d in enumerate(docs)]
 
 
@@ -319,13 +323,32 @@ def requires_resource_policy(action: str) -> bool:
 def evaluate(request: Request, identity_policies: Sequence[Any] = (), resource_policy: Any = None,
              boundary: Any = None, session_policies: Sequence[Any] = (), scp: Sequence[Any] = ()) -> Decision:
     """Whether AWS would allow `request` given these policies (documents as objects, JSON text or `Policy`)."""
-    context = request.build_context()
-    identity = _as_policies("identity", identity_policies)
-    resource = _as_policies("resource", resource_policy)
-    boundaries = _as_policies("boundary", boundary)
-    sessions = _as_policies("session", session_policies)
-    scps = _as_policies("scp", scp)
+    return decide(request, request.build_context(), Policies.of(identity_policies, resource_policy, boundary,
+                                                                  session_policies, scp))
 
+
+@dataclass(frozen=True)
+class Policies:
+    """The documents of one evaluation, parsed and labelled once (callers that probe many requests reuse them)."""
+
+    identity: list[tuple[str, Policy]]
+    resource: list[tuple[str, Policy]]
+    boundaries: list[tuple[str, Policy]]
+    sessions: list[tuple[str, Policy]]
+    scps: list[tuple[str, Policy]]
+
+    @classmethod
+    def of(cls, identity_policies: Any = (), resource_policy: Any = None, boundary: Any = None,
+           session_policies: Any = (), scp: Any = ()) -> Policies:
+        return cls(_as_policies("identity", identity_policies), _as_policies("resource", resource_policy),
+                   _as_policies("boundary", boundary), _as_policies("session", session_policies),
+                   _as_policies("scp", scp))
+
+
+def decide(request: Request, context: Context, policies: Policies) -> Decision:
+    """`evaluate` with the context and the parsed documents given."""
+    identity, resource, boundaries = policies.identity, policies.resource, policies.boundaries
+    sessions, scps = policies.sessions, policies.scps
     denies = (matching(identity + boundaries + sessions + scps, request, context, "Deny")
               + matching(resource, request, context, "Deny", resource_based=True))
     certain_denies = [m for m, _ in denies if m.certain]

@@ -92,6 +92,20 @@ class Judgement:
         return "; ".join(parts)
 
 
+def may_be_administrative(stmt: Statement) -> bool:
+    """A cheap test before expanding actions: only a statement on every resource, or one whose actions may reach
+    IAM-like services or iam:PassRole, can be administrative."""
+    if not stmt.is_allow:
+        return False
+    if covers_every_resource(stmt) or stmt.not_actions is not None:
+        return True
+    for pattern in stmt.actions or ():
+        service = pattern.strip().split(":", 1)[0].lower()
+        if "*" in service or "?" in service or service in ESCALATION_SERVICES:
+            return True
+    return False
+
+
 def judge(stmt: Statement) -> Judgement | None:
     """What an Allow statement amounts to; None for a Deny or a malformed statement."""
     if not stmt.is_allow:

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from ml_dataset_governance.policies.access.document import Policy, parse_policy
 
 AWS_MANAGED_PREFIX = ":iam::aws:policy/"
 
+DATA = Path(__file__).resolve().parent / "data"  # package data, shipped beside the module
+
 
 @cache
 def snapshot() -> dict[str, Any]:
-    raw = resources.files("ml_dataset_governance.policies.access").joinpath("data/aws_managed_policies.json")
-    return json.loads(raw.read_text(encoding="utf-8"))
+    return json.loads((DATA / "aws_managed_policies.json").read_text(encoding="utf-8"))
 
 
 @cache

@@ -28,7 +28,16 @@ from typing import Any
 
 from ml_dataset_governance.policies.access.catalog import LEVELS, CatalogDataset, DatasetCatalog
 from ml_dataset_governance.policies.access.document import Policy, Statement, parse_policy
-from ml_dataset_governance.policies.access.evaluate import Match, Principal, Request, evaluate
+from ml_dataset_governance.policies.access.evaluate import (
+    Match,
+    Policies,
+    Principal,
+    Request,
+    action_matches,
+    decide,
+    principal_match,
+    statement_covers_action,
+)
 from ml_dataset_governance.policies.access.managed import is_aws_managed, managed_policy
 from ml_dataset_governance.policies.model import Resource, Stack
 from ml_dataset_governance.policies.values import contains_unknown, is_unknown
@@ -480,12 +489,41 @@ def _grant_allows(grants: list[Resource], principal_arn: str | None, operation: 
     return out
 
 
+def _may_target(pattern: str, target: str) -> bool:
+    """Whether a Resource pattern may name `target` or something under it (policy variables count as wildcards)."""
+    pattern = pattern.strip()
+    if pattern == "*" or "${" in pattern or is_unknown(pattern):
+        return True
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
+    head = pattern[:cut]
+    return head.startswith(target) or target.startswith(head) if cut < len(pattern) else (
+        pattern == target or pattern.startswith(target))
+
+
 class _Prober:
     def __init__(self, stack: Stack, facts: _BucketFacts, dataset: CatalogDataset, stack_account: str):
         self.stack = stack
         self.facts = facts
         self.dataset = dataset
         self.stack_account = stack_account
+        self._prepared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.targets = [facts.arn, f"{facts.arn}/", *([facts.key_arn] if facts.key_arn else []),
+                        *(arn for _, arn, _ in facts.access_points)]
+
+    def relevant(self, principal: Principal, identity: list[Doc]) -> bool:
+        """Whether anything could give `principal` access here: an identity Allow whose resources may be this
+        bucket, its objects, its key or an access point, or a resource policy or grant naming it. Pairs that
+        cannot are skipped, which keeps the view linear in the number of grants rather than principals x datasets."""
+        for doc in identity:
+            for stmt in doc.policy.allows:
+                if stmt.not_resources is not None or stmt.resources is None:
+                    return True
+                if any(_may_target(pattern, target) for pattern in stmt.resources for target in self.targets):
+                    return True
+        facts = self.facts
+        docs = facts.policies + facts.key_policies + [d for _, _, ds in facts.access_points for d in ds]
+        return any(principal_match(stmt, principal) == "direct" for d in docs for stmt in d.policy.allows) or bool(
+            facts.key_grants)
 
     def objects(self) -> list[str]:
         prefixes = self.dataset.keys or ("",)
@@ -494,21 +532,29 @@ class _Prober:
     def _decide(self, principal: Principal, action: str, resource: str, identity: list[Doc], boundary: list[Doc],
                 resource_docs: list[Doc], prefix: bool) -> list[Grant] | None:
         """The statements that let `principal` do `action` on `resource`, or None when it cannot."""
+        who = (principal.arn, principal.account, principal.service, tuple(sorted(principal.tags.items())))
+        docs = (who, tuple(map(id, identity)), tuple(map(id, boundary)), tuple(map(id, resource_docs)))
+        cached = self._prepared.get(docs)
+        if cached is None:
+            labels = {f"identity[{i}]": d for i, d in enumerate(identity)}
+            merged_resource = Policy(tuple(s for d in resource_docs for s in d.policy.statements))
+            merged_boundary = Policy(tuple(s for d in boundary for s in d.policy.statements))
+            policies = Policies.of([d.policy for d in identity], merged_resource if resource_docs else None,
+                                   merged_boundary if boundary else None)
+            allows = [s for _, p in policies.identity + policies.resource for s in p.allows]
+            context = Request(principal=principal, action="", open_context=True).build_context()
+            cached = self._prepared[docs] = (labels, policies, allows, context)
+        labels, policies, allows, context = cached
+        if not any(statement_covers_action(s, action) for s in allows):
+            return None  # nothing grants the action: no need to evaluate
         request = Request(principal=principal, action=action, resource=resource, open_context=True,
                           resource_account=self.stack_account, resource_is_prefix=prefix)
-        labels = {}
-        docs = []
-        for i, d in enumerate(identity):
-            labels[f"identity[{i}]"] = d
-            docs.append(d.policy)
-        merged_resource = Policy(tuple(s for d in resource_docs for s in d.policy.statements))
-        decision = evaluate(request, identity_policies=docs, resource_policy=merged_resource if resource_docs else None,
-                            boundary=Policy(tuple(s for d in boundary for s in d.policy.statements)) if boundary
-                            else None)
+        decision = decide(request, context, policies)
         if not decision.allowed:
             return None
+        # The stand-in for an outside principal's unseen identity policies grants nothing worth naming.
         return [self._describe(m, labels, resource_docs) for m in decision.deciding
-                if m.policy.startswith(("identity", "resource"))]
+                if m.policy.startswith(("identity", "resource")) and labels.get(m.policy) is not _ALLOW_ALL]
 
     @staticmethod
     def _describe(match: Match, labels: Mapping[str, Doc], resource_docs: list[Doc]) -> Grant:
@@ -602,20 +648,52 @@ def _external_principals(docs: Iterable[Doc], known_arns: set[str]) -> set[str]:
     return out
 
 
+def _arn_name(arn: str) -> tuple[str, str, str] | None:
+    """(account, kind, name) of an IAM role or user ARN (path dropped)."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or "/" not in parts[5]:
+        return None
+    kind, _, rest = parts[5].partition("/")
+    return (parts[4], kind, rest.rsplit("/", 1)[-1]) if kind in ("role", "user") else None
+
+
+def _named_principals(stack: Stack) -> dict[tuple[str, str], Resource]:
+    """(kind, known name) -> role or user of the stack."""
+    out = {}
+    for r in stack.of_type(ROLE, USER):
+        name = _known(r.props.get("name"))
+        if name:
+            out[("role" if r.type == ROLE else "user", name)] = r
+    return out
+
+
+def _resource_policy_principals(stack: Stack) -> list[tuple[Statement, str]]:
+    found = []
+    for r in stack.of_type(KEY, KEY_POLICY, BUCKET_POLICY):
+        value = r.props.get("policy") if isinstance(r.props, Mapping) else None
+        if value is None or contains_unknown(value):
+            continue
+        for stmt in parse_policy(value).allows:
+            found += [(stmt, v) for v in (stmt.principals or {}).get("AWS", ())]
+    return found
+
+
 def stack_account(stack: Stack) -> str:
-    """The stack's own account: from a known resource ARN, else (preview) from the account root that a key policy
-    of the stack gives kms:* or kms:PutKeyPolicy (AWS's default key policy, or a management-only root statement
-    that keeps the key manageable: only a key's own account has it in practice), else unknown."""
+    """The stack's own account: from a known resource ARN; else (preview) from a resource policy naming a role or
+    user of the stack by ARN, or giving an account root the management of a key (AWS's default key policy, which
+    only the key's own account has); else unknown."""
     for r in stack.resources:
         account = _account_of_arn(_known(r.props.get("arn")) if isinstance(r.props, Mapping) else None)
         if account and account.isdigit():
             return account
+    named = _named_principals(stack)
     roots = set()
-    for key in stack.of_type(KEY):
-        policy = parse_policy(key.props.get("policy")) if not contains_unknown(key.props.get("policy")) else None
-        for stmt in policy.allows if policy else ():
-            if {"kms:*", "kms:PutKeyPolicy"} & set(stmt.actions or ()):
-                roots |= {_account_of_arn(v) for v in (stmt.principals or {}).get("AWS", ()) if v.endswith(":root")}
+    for stmt, value in _resource_policy_principals(stack):
+        parsed = _arn_name(value)
+        if parsed and (parsed[1], parsed[2]) in named and parsed[0].isdigit():
+            return parsed[0]
+        if value.endswith(":root") and any(action_matches(a, "kms:PutKeyPolicy") for a in stmt.actions or ()):
+            roots.add(_account_of_arn(value))
     roots.discard(None)
     return roots.pop() if len(roots) == 1 else STACK_ACCOUNT  # type: ignore[return-value]
 
@@ -623,6 +701,7 @@ def stack_account(stack: Stack) -> str:
 def compute(stack: Stack, catalog: DatasetCatalog) -> AccessView:
     """The effective-access view of every catalog dataset over the stack."""
     account = stack_account(stack)
+    named = _named_principals(stack)
     reader = _Reader(stack, account)
     principals = _principals(stack, reader)
     datasets_out = []
@@ -640,21 +719,31 @@ def compute(stack: Stack, catalog: DatasetCatalog) -> AccessView:
                 arn = principal_arn(sp.resource, account)
                 known_arns.add(arn)
                 who = Principal(arn=arn, account=_account_of_arn(arn) or account, tags=sp.tags)
-                found = prober.levels(who, sp.all_identity(), sp.boundary, sp.resource)
+                identity = sp.all_identity()
+                if not prober.relevant(who, identity):
+                    continue
+                found = prober.levels(who, identity, sp.boundary, sp.resource)
                 _record(accesses, sp.name, found, sp.resource, who, sp.tags, facts.hidden)
             resource_docs = facts.policies + facts.key_policies + [d for _, _, ds in facts.access_points for d in ds]
             for value in sorted(_external_principals(resource_docs, known_arns)):
+                parsed = _arn_name(value)
+                if parsed and (parsed[1], parsed[2]) in named and parsed[0] in (account, STACK_ACCOUNT):
+                    continue  # a principal of the stack named by ARN: evaluated above with its own policies
                 who = Principal.of(value)
                 if who.account is None and who.arn and not who.service:
                     who = Principal(arn=who.arn, account=_account_of_arn(who.arn))
-                found = prober.levels(who, [_ALLOW_ALL], [], None)
-                # An account root in a resource policy is the whole account: outside the stack's own account, or
-                # for the stack's own account only when the grant goes beyond delegating to its IAM policies.
+                # The stack's own account root in a resource policy delegates to IAM policies, which are judged for
+                # the stack's principals above; it is no principal of its own.
                 if who.account == account and value.endswith(":root") or value == account:
                     continue
+                # Outside the stack, a principal's identity policies are unseen. In another account it can grant
+                # itself anything, so only the resource policies limit it; in this account, count only what the
+                # resource policies grant it directly.
+                identity = [] if who.account == account else [_ALLOW_ALL]
+                found = prober.levels(who, identity, [], None)
                 _record(accesses, value, found, None, who, {}, facts.hidden)
             _access_grants(stack, bucket, facts, entry, principals, accesses, reader)
-            _lake_formation(stack, bucket, facts, principals, accesses)
+            _lake_formation(stack, bucket, facts, principals, accesses, account)
         rows = sorted((e for e in accesses.values() if e.levels), key=lambda e: e.principal)
         datasets_out.append(DatasetAccess(entry, matched, rows))
     return AccessView(datasets_out, reader.unknown, reader.unverifiable)
@@ -673,11 +762,14 @@ def _record(accesses: dict[str, AccessEntry], name: str, found: Mapping[str, lis
 
 
 def _principal_name(principals: Mapping[str, StackPrincipal], value: Any, holder: Resource,
-                    prop_deps: Iterable[str]) -> tuple[str, Resource | None, Principal]:
+                    prop_deps: Iterable[str], account: str) -> tuple[str, Resource | None, Principal]:
+    """The stack principal a grant names (by identifier, by the ARN its name gives, or by dependency), else the
+    value itself."""
     for sp in principals.values():
-        if (isinstance(value, str) and value in sp.resource.identifiers()) or (
+        arn = principal_arn(sp.resource, account)
+        if (isinstance(value, str) and (value in sp.resource.identifiers() or value == arn)) or (
                 is_unknown(value) and sp.resource.urn in prop_deps):
-            return sp.name, sp.resource, Principal(arn=sp.arn, tags=sp.tags)
+            return sp.name, sp.resource, Principal(arn=arn, tags=sp.tags)
     text = value if isinstance(value, str) and not is_unknown(value) else f"<unknown principal of {_label(holder)}>"
     return text, None, Principal.of(text) if text.startswith("arn:") else Principal()
 
@@ -703,7 +795,7 @@ def _access_grants(stack: Stack, bucket: Resource, facts: _BucketFacts, entry: C
             grantee = grant.props.get("grantee") if isinstance(grant.props.get("grantee"), Mapping) else {}
             identifier = grantee.get("granteeIdentifier")
             deps = grant.property_dependencies.get("grantee", ())
-            who_name, who_resource, who = _principal_name(principals, identifier, grant, deps)
+            who_name, who_resource, who = _principal_name(principals, identifier, grant, deps, reader.account)
             permission = str(grant.props.get("permission", ""))
             levels = {"READ": ["read"], "WRITE": ["write"], "READWRITE": ["read", "write"]}.get(permission, [])
             found = {lv: [(f"{_label(grant)} ({permission} on {scope})", grant)] for lv in levels}
@@ -715,7 +807,7 @@ LF_LEVELS = {"SELECT": ["read"], "INSERT": ["write"], "DELETE": ["delete"], "ALT
 
 
 def _lake_formation(stack: Stack, bucket: Resource, facts: _BucketFacts, principals: Mapping[str, StackPrincipal],
-                    accesses: dict[str, AccessEntry]) -> None:
+                    accesses: dict[str, AccessEntry], account: str) -> None:
     """Lake Formation permissions on the bucket as a data location, or on Glue tables stored in it."""
     name = _known(bucket.props.get("bucket")) or bucket.name
     tables = set()
@@ -742,7 +834,7 @@ def _lake_formation(stack: Stack, bucket: Resource, facts: _BucketFacts, princip
         if where is None:
             continue
         who_name, who_resource, who = _principal_name(principals, perm.props.get("principal"), perm,
-                                                      perm.property_dependencies.get("principal", ()))
+                                                      perm.property_dependencies.get("principal", ()), account)
         found: dict[str, list[Grant]] = {}
         for permission in granted:
             for level in LF_LEVELS.get(permission, []):

@@ -1,5 +1,6 @@
-"""IAM rules: no administrator access however it is attached, SageMaker execution-role trust, and
-least privilege on dataset data actions.
+"""IAM rules: no administrator access however it is attached (judged by effect, AWS managed policies expanded from
+the pack's snapshot), trust policies of every role, SageMaker execution-role trust, and least privilege on dataset
+data actions.
 
 Grants reach a principal through many pulumi-aws 7 resources; every one that carries a policy
 document or a managed-policy ARN is checked per resource, so a violation blocks before creation.
@@ -14,6 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ml_dataset_governance.policies import iam_documents as docs
+from ml_dataset_governance.policies.access import public
+from ml_dataset_governance.policies.access.managed import managed_policy
+from ml_dataset_governance.policies.access.view import STACK_ACCOUNT, stack_account
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
 from ml_dataset_governance.policies.values import (
@@ -120,11 +124,21 @@ def _sids(statements: list[dict[str, Any]]) -> str:
 
 # --- iam-no-admin-access -------------------------------------------------------------------------
 
-def _is_forbidden_arn(arn: str, params: Mapping[str, Any]) -> bool:
-    if ADMIN_POLICY_ARN.match(arn.strip()):
-        return True
+def _forbidden_reason(arn: str, params: Mapping[str, Any]) -> str | None:
+    """Why attaching `arn` is administrator access: AdministratorAccess, a configured glob, or an AWS managed policy
+    whose document (from the pack's dated snapshot) grants administrator access by effect."""
+    arn = arn.strip()
+    if ADMIN_POLICY_ARN.match(arn):
+        return "every action on every resource"
     extra = params.get("additionalForbiddenPolicyArns") or []
-    return any(isinstance(p, str) and fnmatch.fnmatchcase(arn.strip(), p) for p in extra)
+    if any(isinstance(p, str) and fnmatch.fnmatchcase(arn, p) for p in extra):
+        return "listed in additionalForbiddenPolicyArns"
+    policy = managed_policy(arn)
+    if policy is not None:
+        reasons = [r for stmt in policy.statements if (r := docs.admin_reason(dict(stmt.raw)))]
+        if reasons:
+            return reasons[0]
+    return None
 
 
 def _admin_managed_policies(r: Resource, params: Mapping[str, Any]) -> Iterator[str | Unverifiable]:
@@ -135,10 +149,10 @@ def _admin_managed_policies(r: Resource, params: Mapping[str, Any]) -> Iterator[
         else:
             arns.append(item)
     prop = ATTACHMENT_PROPS.get(r.type, "policyArn")
-    forbidden = sorted({a.strip() for a in arns if _is_forbidden_arn(a, params)})
+    forbidden = {a.strip(): reason for a in arns if (reason := _forbidden_reason(a, params))}
     if forbidden:
-        yield (f"{prop} attaches {', '.join(forbidden)}; expected least-privilege policies, never full "
-               "administrator access.")
+        shown = ", ".join(f"{arn} ({reason})" for arn, reason in sorted(forbidden.items()))
+        yield (f"{prop} attaches {shown}; expected least-privilege policies, never administrator access.")
 
 
 def _admin_documents(r: Resource, _params: Mapping[str, Any]) -> Iterator[str | Unverifiable]:
@@ -146,7 +160,8 @@ def _admin_documents(r: Resource, _params: Mapping[str, Any]) -> Iterator[str | 
         if isinstance(item, _Document):
             admin = docs.admin_statements(item.document)
             if admin:
-                yield (f"{item.label} allows Action \"*\" on Resource \"*\"{_sids(admin)}; expected specific "
+                reason = docs.admin_reason(admin[0])
+                yield (f"{item.label} grants administrator access{_sids(admin)}: {reason}; expected specific "
                        "actions on specific resources.")
         elif isinstance(item, _Malformed):
             yield f"{item.label} is not a readable JSON policy document; expected a valid IAM policy."
@@ -175,11 +190,42 @@ def _admin_attached_by_reference(stack: Stack, _params: Mapping[str, Any]) -> It
         hits = [p for p in targets if p.urn in admin_policies]
         if hits:
             names = ", ".join(sorted(f"'{p.name}'" for p in hits))
-            yield Finding(attacher.urn, f"{prop} attaches aws:iam:Policy {names}, which allows Action \"*\" on "
-                                        "Resource \"*\"; expected least-privilege policies.")
+            yield Finding(attacher.urn, f"{prop} attaches aws:iam:Policy {names}, which grants administrator access "
+                                        "(every action on every resource, or IAM permissions management); expected "
+                                        "least-privilege policies.")
         elif any(p.urn in unknown_policies for p in targets):
             unknown.add(f"{attacher.name}.{prop}")
     yield from (Unverifiable(path) for path in sorted(unknown))
+
+
+# --- trust policies of every role ----------------------------------------------------------------
+
+def _role_trust(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
+    """Who may assume each role: nobody public, no other account, no service without confused-deputy keys."""
+    own = stack_account(stack)
+    trusted = [a for a in params.get("trustedAccounts") or [] if isinstance(a, str)]
+    for role in stack.of_type(ROLE):
+        try:
+            document = as_document(role.get("assumeRolePolicy"), "assumeRolePolicy")
+        except NeedsValue:
+            yield Unverifiable(f"{role.name}.assumeRolePolicy")
+            continue
+        except MalformedDocument:
+            continue  # AWS rejects the role; nothing is trusted
+        if document is None:
+            continue
+        own_accounts = [] if own == STACK_ACCOUNT else [own]
+        issues = public.trust_issues(document, own_accounts, trusted)
+        if own == STACK_ACCOUNT:
+            # The stack's own account is not known yet (preview): other-account trust is decided at update.
+            if any(i.kind == "other-account" for i in issues):
+                yield Unverifiable(f"{role.name}.assumeRolePolicy (account)")
+            issues = [i for i in issues if i.kind != "other-account"]
+        if issues:
+            found = "; ".join(i.describe() for i in issues[:3])
+            yield Finding(role.urn, f"assumeRolePolicy {found}; expected only named principals of this account "
+                                    "(or trustedAccounts), and services confined by aws:SourceAccount or "
+                                    "aws:SourceArn.")
 
 
 # --- SageMaker execution-role trust --------------------------------------------------------------
@@ -345,16 +391,56 @@ _DATA_REMEDIATION = """Name the dataset's bucket and key instead of "*":
 
 _ADMIN_TYPES = tuple(dict.fromkeys((*DOCUMENT_TYPES, *ATTACHMENT_PROPS)))
 
+_TRUST_ALL_REMEDIATION = """Trust one service, confined to this account (or a named role of a trusted account):
+
+    aws.iam.Role("worker", assume_role_policy=pulumi.Output.json_dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                       "Action": "sts:AssumeRole",
+                       "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]}))"""
+
 RULES = (
     Rule(
+        id="iam-role-trust-restricted",
+        title="Every role is assumable only by named principals: not public, no other account, no unconfined service",
+        severity="critical",
+        enforcement="mandatory",
+        frameworks=(NIST("AC-3"), NIST("AC-6"), FSBP("IAM.1")),
+        rationale=(
+            "A role is as open as its trust policy. Every role of the stack is judged, not only SageMaker's: a "
+            "wildcard principal (\"*\", an account wildcard, NotPrincipal) without a condition tying it to fixed "
+            "accounts, organizations or networks lets anyone assume it; an AWS principal of another account (not in "
+            "trustedAccounts) hands the role to that account; a service principal without aws:SourceAccount or "
+            "aws:SourceArn lets the service act for any account (the confused deputy); a federated provider without "
+            "conditions admits every identity it issues. Conditions are read with AWS's semantics: IfExists, "
+            "ForAllValues, negated operators and policy variables are not fixed restrictions."
+        ),
+        remediation=_TRUST_ALL_REMEDIATION,
+        checks=(_role_trust,),
+        stack=True,
+        params={
+            "trustedAccounts": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": "Other AWS account ids whose principals roles may trust.",
+            },
+        },
+        tags=("iam", "trust"),
+    ),
+    Rule(
         id="iam-no-admin-access",
-        title="IAM principals get no administrator access (AdministratorAccess or \"*\" on \"*\")",
+        title="IAM principals get no administrator access, judged by effect (managed policies expanded)",
         severity="critical",
         enforcement="mandatory",
         frameworks=(CIS("1.16"), FSBP("IAM.1"), NIST("AC-6"), AWS_CONFIG("iam-policy-no-statements-with-admin-access")),
         rationale=(
             "Full administrator access bypasses every dataset control: it can read any bucket, decrypt with any key "
-            "and rewrite the policies. It is refused however it is granted: Role.managedPolicyArns and "
+            "and rewrite the policies. It is judged by effect with the IAM action database: \"*\", \"*:*\", NotAction "
+            "lists granting nearly every action, resource wildcards written as ARNs, and IAM permissions management "
+            "(iam:Put*Policy, Attach*Policy, CreatePolicyVersion, PassRole... on every role or user), which lets the "
+            "holder grant itself anything; AWS managed policies (PowerUserAccess, IAMFullAccess...) are expanded "
+            "from the pack's dated snapshot. It is refused however it is granted: Role.managedPolicyArns and "
             "inlinePolicies, RolePolicy, UserPolicy, GroupPolicy, Policy, the Role/User/Group/PolicyAttachment "
             "resources and the *PolicyAttachmentsExclusive resources (AdministratorAccess in any partition, plus "
             "additionalForbiddenPolicyArns globs). A policy document that is not valid JSON is reported too."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from ml_dataset_governance.policies.exemptions import Exemption, exempted_line, find, hygiene
+from ml_dataset_governance.policies.exemptions import EXEMPTIONS_SCHEMA, Exemption, exempted_line, find, hygiene
 
 from mlgov.diagnostics import exemption as decode
 from mlgov.testing import evaluate, resource
@@ -78,3 +78,14 @@ def test_hygiene_can_be_disabled():
     result = evaluate([_domain()], config=config)
     assert result.for_policy("pack-stack-exemptions-reported") == []
     assert result.flagged("sagemaker-domain-vpc-only") == {"studio"}
+
+
+@pytest.mark.parametrize(("expires", "valid"), [("2027-06-30", True), ("2027-02-30", False), ("2027-13-01", False)])
+def test_the_declared_schema_refuses_impossible_dates_to_any_format_checking_validator(expires, valid):
+    # The gate (and the engine) validate config against this schema before the pack sees it: an impossible date
+    # must be a config error there, not a violation at analysis time.
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator(EXEMPTIONS_SCHEMA, format_checker=jsonschema.FormatChecker())
+    errors = list(validator.iter_errors([{"resource": "studio", "reason": "a reviewed reason", "expires": expires}]))
+    assert (not errors) == valid, errors

@@ -6,6 +6,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ml_dataset_governance.policies import iam_documents as iam
+from ml_dataset_governance.policies.access.conditions import Context, evaluate_conditions
+from ml_dataset_governance.policies.access.document import parse_statement
+from ml_dataset_governance.policies.access.evaluate import Principal, principal_match, statement_covers_action
 from ml_dataset_governance.policies.datasets import BUCKET_TYPES, DATASET_PARAMS
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
@@ -18,7 +21,6 @@ from ml_dataset_governance.policies.rules.s3.common import (
 from ml_dataset_governance.policies.values import (
     MalformedDocument,
     NeedsValue,
-    as_bool,
     as_document,
     as_list,
 )
@@ -102,13 +104,6 @@ def _deny_statements(stack: Stack, bucket: Resource) -> tuple[list[dict[str, Any
     return found, unknown
 
 
-def _covers_s3(stmt: Mapping[str, Any]) -> bool:
-    """The statement's actions include every S3 action ("s3:*" or "*")."""
-    if stmt.get("NotAction") is not None:
-        return False
-    return any(a.strip().lower() in ("*", "s3:*") for a in iam.actions(stmt))
-
-
 def _condition_values(stmt: Mapping[str, Any], operators: Iterable[str], keys: Iterable[str]) -> list[Any]:
     condition = stmt.get("Condition")
     if not isinstance(condition, Mapping):
@@ -137,9 +132,24 @@ def _policy_verdict(predicate: Callable[[Mapping[str, Any]], bool], missing: str
     return verdict
 
 
+# Judged by effect with the policy model: a Deny counts when it covers reading, writing and listing for any caller
+# and its conditions hold for the request in question whatever else the request carries.
+_ANY_CALLER = Principal(arn="arn:aws:iam::000000000000:role/any-caller", account="000000000000")
+_DATA_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:ListBucket")
+
+
+def _deny_applies(stmt: Mapping[str, Any], request: Mapping[str, str], absent: Iterable[str] = ()) -> bool:
+    model = parse_statement(0, stmt)
+    if not model.is_deny or principal_match(model, _ANY_CALLER) is None:
+        return False
+    if not all(statement_covers_action(model, a) for a in _DATA_ACTIONS):
+        return False
+    context = Context({**_ANY_CALLER.context_keys(), **request}, open=True, absent=absent)
+    return evaluate_conditions(model.conditions, context) is True
+
+
 def _denies_plaintext(stmt: Mapping[str, Any]) -> bool:
-    values = _condition_values(stmt, ("Bool", "BoolIfExists"), ("aws:SecureTransport",))
-    return _covers_s3(stmt) and any(as_bool(v) is False for v in values)
+    return _deny_applies(stmt, {"aws:SecureTransport": "false"})
 
 
 _TLS_VERDICT = _policy_verdict(
@@ -177,9 +187,15 @@ DATASET_TLS_ONLY = Rule(
 
 
 def _denies_outside_endpoint(stmt: Mapping[str, Any]) -> bool:
+    """A Deny keyed on the endpoint (or VPC) that applies to a caller from the internet and to one through another
+    endpoint; exemptions of named roles or delivering services (absent for an ordinary caller) are accepted."""
     values = _condition_values(stmt, ("StringNotEquals", "StringNotEqualsIfExists", "StringNotLike",
                                       "StringNotLikeIfExists"), ("aws:SourceVpce", "aws:SourceVpc"))
-    return _covers_s3(stmt) and any(isinstance(v, str) and v.strip() and v.strip() != "*" for v in values)
+    if not any(isinstance(v, str) and v.strip() and v.strip() != "*" for v in values):
+        return False
+    absent = ("aws:principalservicename", "aws:sourcevpce", "aws:sourcevpc")
+    elsewhere = {"aws:SourceVpce": "vpce-00000000elsewhere", "aws:SourceVpc": "vpc-00000000elsewhere"}
+    return _deny_applies(stmt, {}, absent) and _deny_applies(stmt, elsewhere, absent[:1])
 
 
 _VPCE_VERDICT = _policy_verdict(

@@ -11,6 +11,7 @@ CROSS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_eva
 BOUNDARY = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html"
 KMS = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"
 SCP = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html"
+NOTPRINCIPAL = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html"
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"
@@ -91,11 +92,14 @@ ROWS = [
      {"identity_policies": [doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})]}, False),
     (EVAL, "NotResource allows every other resource", req(),
      {"identity_policies": [doc({"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::other/*"})]}, True),
-    (EVAL, "NotPrincipal Deny spares the listed principal", req(principal=USER),
+    (NOTPRINCIPAL, "NotPrincipal Deny spares a principal listed with its account", req(principal=USER),
      {"identity_policies": [doc(allow())],
-      "resource_policy": doc(deny(NotPrincipal={"AWS": USER}))}, True),
-    (EVAL, "NotPrincipal Deny hits everyone else", req(),
+      "resource_policy": doc(deny(NotPrincipal={"AWS": [USER, f"arn:aws:iam::{ACCOUNT}:root"]}))}, True),
+    (NOTPRINCIPAL, "NotPrincipal Deny listing the user without its account still applies", req(principal=USER),
      {"identity_policies": [doc(allow())], "resource_policy": doc(deny(NotPrincipal={"AWS": USER}))}, False),
+    (NOTPRINCIPAL, "NotPrincipal Deny hits everyone else", req(),
+     {"identity_policies": [doc(allow())],
+      "resource_policy": doc(deny(NotPrincipal={"AWS": [USER, f"arn:aws:iam::{ACCOUNT}:root"]}))}, False),
     ("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html",
      "a policy variable in Resource takes the request's value", req(principal=USER, resource="arn:aws:s3:::b/carlos/x"),
      {"identity_policies": [doc(allow(resource="arn:aws:s3:::b/${aws:username}/*"))]}, True),

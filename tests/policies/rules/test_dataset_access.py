@@ -310,6 +310,36 @@ def test_the_stack_catalog_comes_from_pulumi_config(monkeypatch):
     assert evaluate(resources).flagged(RULE) == {"science-writes"}
 
 
+def _as_first_preview(resources):
+    """The same resources as a first preview sees them: the ids and ARNs of buckets and IAM principals unknown,
+    their names and the literal documents known (the key is named by its ARN in the documents, so it stays known)."""
+    out = []
+    for r in resources:
+        hide = r.type.startswith(("aws:s3/bucket:", "aws:iam/"))
+        outputs = {k: (UNKNOWN if hide and k in ("arn", "id") else v) for k, v in r.outputs.items()}
+        out.append(resource(r.type, r.name, r.inputs, outputs=outputs,
+                            property_dependencies=r.property_dependencies))
+    return out
+
+
+PREVIEW_DECIDED = ["Role.inlinePolicies", "RolePolicy", "AWS managed policy", "group membership",
+                   "bucket policy, other account", "KMS grant", "Lake Formation"]
+
+
+@pytest.mark.parametrize("shape", PREVIEW_DECIDED)
+def test_in_a_first_preview_known_documents_are_still_decided(shape):
+    """ARNs are unknown in a first preview; names and literal documents are not, and they decide."""
+    build, flagged_at, principal = SHAPES[shape]
+    result = evaluate(_as_first_preview([*catalogued(), *build()]), config=CONFIG)
+    assert any(f"principal '{principal}'" in m for m in result.messages(RULE)), result.messages(RULE)
+    assert flagged_at in result.flagged(RULE)
+
+
+def test_in_a_first_preview_the_catalogued_grants_pass():
+    result = evaluate(_as_first_preview(catalogued()), config=CONFIG)
+    assert result.flagged(RULE) == set()
+
+
 def test_the_stacks_admin_roles_are_managers_of_every_dataset(monkeypatch):
     """The stack's `adminRoleArns` deploy it and administer its bucket and key policies: catalog managers."""
     admin = f"arn:aws:iam::{ACCOUNT}:role/platform-admin"

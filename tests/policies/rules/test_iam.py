@@ -141,8 +141,9 @@ def test_unknown_parts_are_unverifiable_and_known_admin_still_flagged():
 
 
 def test_additional_forbidden_arns():
-    config = {ADMIN: {"additionalForbiddenPolicyArns": ["arn:*:iam::aws:policy/IAMFullAccess"]}}
-    r = role("r", managed=["arn:aws:iam::aws:policy/IAMFullAccess"])
+    # IAMFullAccess is admin by effect now (see below); the globs name policies the pack cannot read.
+    config = {ADMIN: {"additionalForbiddenPolicyArns": [f"arn:*:iam::{ACCOUNT}:policy/legacy-*"]}}
+    r = role("r", managed=[f"arn:aws:iam::{ACCOUNT}:policy/legacy-ops"])
     assert evaluate([r]).flagged(ADMIN) == set()
     assert evaluate([r], config=config).flagged(ADMIN) == {"r"}
 
@@ -424,3 +425,74 @@ def test_program(preview):
     assert result.unverifiable(ADMIN) == ({"good-data", "wide-attachment", "wide-data"} if preview else set())
     assert result.flagged(DATA) == (set() if preview else {"wide-data"})
     assert result.unverifiable(DATA) == ({"good-data", "wide-data"} if preview else set())
+
+
+# --- admin judged by effect: AWS managed policies expanded from the snapshot ----------------------
+
+@pytest.mark.parametrize("arn", ["arn:aws:iam::aws:policy/PowerUserAccess", "arn:aws:iam::aws:policy/IAMFullAccess",
+                                 "arn:aws-us-gov:iam::aws:policy/AdministratorAccess"])
+def test_aws_managed_policies_granting_admin_by_effect_are_flagged(arn):
+    result = evaluate([role("r", managed=[arn]), resource(iam.ROLE_POLICY_ATTACHMENT, "a", {"role": "r",
+                                                                                           "policyArn": arn})])
+    assert result.flagged(ADMIN) == {"r", "a"}
+    assert arn in result.messages(ADMIN)[0]
+
+
+@pytest.mark.parametrize("arn", ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/SecurityAudit",
+                                 "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"])
+def test_aws_managed_policies_without_admin_pass(arn):
+    assert evaluate([role("r", managed=[arn])]).flagged(ADMIN) == set()
+
+
+# --- iam-role-trust-restricted: every role ------------------------------------------------------
+
+ROLE_TRUST = "iam-role-trust-restricted"
+LAMBDA = {"Service": "lambda.amazonaws.com"}
+CONFINED = {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def plain_role(name, assume):
+    outputs = {"assumeRolePolicy": assume, "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}", "name": name}
+    return resource(iam.ROLE, name, {"assumeRolePolicy": assume}, outputs=outputs)
+
+
+@pytest.mark.parametrize(("assume", "found"), [
+    (trust("*"), "lets anyone"),
+    (trust({"AWS": "arn:aws:iam::*:root"}), "lets anyone"),
+    (trust({"AWS": "*"}, StringEqualsIfExists={"aws:PrincipalAccount": ACCOUNT}), "lets anyone"),  # passes if absent
+    (trust({"AWS": "*"}, StringEquals={"aws:PrincipalAccount": "${aws:ResourceAccount}"}), "lets anyone"),
+    (trust({"AWS": "arn:aws:iam::999988887777:root"}), "trusts another account"),
+    (trust(LAMBDA), "without aws:SourceAccount"),
+    (trust({"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}),
+     "without any condition"),
+])
+def test_every_role_trusting_too_widely_is_flagged(assume, found):
+    result = evaluate([plain_role("r", assume)])
+    assert result.flagged(ROLE_TRUST) == {"r"}
+    assert found in result.messages(ROLE_TRUST)[0]
+
+
+@pytest.mark.parametrize("assume", [
+    trust(LAMBDA, **CONFINED),
+    trust({"Service": "vpc-flow-logs.amazonaws.com"}, ArnLike={"aws:SourceArn": f"arn:aws:ec2:*:{ACCOUNT}:*"}),
+    trust({"AWS": f"arn:aws:iam::{ACCOUNT}:role/deployer"}),
+    trust({"AWS": "*"}, StringEquals={"aws:PrincipalOrgID": "o-abc123"}),
+])
+def test_roles_trusting_named_principals_pass(assume):
+    assert evaluate([plain_role("r", assume)]).flagged(ROLE_TRUST) == set()
+
+
+def test_trusted_accounts_are_configurable():
+    assume = trust({"AWS": "arn:aws:iam::999988887777:role/ci"})
+    assert evaluate([plain_role("r", assume)]).flagged(ROLE_TRUST) == {"r"}
+    config = {ROLE_TRUST: {"trustedAccounts": ["999988887777"]}}
+    assert evaluate([plain_role("r", assume)], config=config).flagged(ROLE_TRUST) == set()
+
+
+def test_other_account_trust_waits_for_the_stacks_account_in_preview():
+    assume = trust({"AWS": "arn:aws:iam::999988887777:role/ci"})
+    preview = resource(iam.ROLE, "r", {"assumeRolePolicy": assume},
+                       outputs={"assumeRolePolicy": assume, "arn": UNKNOWN})
+    result = evaluate([preview])
+    assert result.flagged(ROLE_TRUST) == set()
+    assert result.unverifiable(ROLE_TRUST)

@@ -86,9 +86,16 @@ def test_dataset_buckets_deny_plaintext_transport():
         + _policy_bucket("not-dataset", doc(), dataset=False)
         + [bucket("no-policy", {"tags": DATASET_TAGS})]
         + _policy_bucket("preview", UNKNOWN)
+        # Judged by effect: other spellings of the same denial count; a denial that depends on more than TLS does not.
+        + _policy_bucket("if-exists", doc({**DENY_TLS, "Condition": {
+            "BoolIfExists": {"aws:SecureTransport": "false"}}}))
+        + _policy_bucket("not-action", doc({**DENY_TLS, "Action": None, "NotAction": "s3:GetBucketLocation"}))
+        + _policy_bucket("outside-only", doc({**DENY_TLS, "Condition": {
+            "Bool": {"aws:SecureTransport": "false"}, "StringNotEquals": {"aws:SourceVpce": "vpce-1"}}}))
+        + _policy_bucket("one-account", doc({**DENY_TLS, "Principal": {"AWS": "arn:aws:iam::444455556666:root"}}))
     )
     result = evaluate(resources)
-    assert result.flagged(TLS) == {"allow-only", "narrow", "true", "no-policy"}
+    assert result.flagged(TLS) == {"allow-only", "narrow", "true", "no-policy", "outside-only", "one-account"}
     assert any("preview: policy" in m for m in result.messages(TLS) if "can't run" in m)
 
 
@@ -102,9 +109,16 @@ def test_dataset_buckets_deny_access_outside_the_vpc_endpoint():
         + _policy_bucket("tls-only", doc(DENY_TLS))
         + _policy_bucket("wildcard", doc({**DENY_VPCE, "Condition": {"StringNotEquals": {"aws:SourceVpce": "*"}}}))
         + _policy_bucket("malformed", "{not json")
+        # Exemptions for named roles stay accepted; a Deny that also needs another condition does not keep
+        # ordinary callers out.
+        + _policy_bucket("admins-exempt", doc({**DENY_VPCE, "Condition": {
+            "StringNotEquals": {"aws:SourceVpce": "vpce-1"},
+            "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::1:role/a"}}}))
+        + _policy_bucket("only-with-tag", doc({**DENY_VPCE, "Condition": {
+            "StringNotEquals": {"aws:SourceVpce": "vpce-1"}, "StringEquals": {"aws:PrincipalTag/team": "x"}}}))
     )
     result = evaluate(resources)
-    assert result.flagged(VPCE) == {"allow-vpce", "tls-only", "wildcard", "malformed"}
+    assert result.flagged(VPCE) == {"allow-vpce", "tls-only", "wildcard", "malformed", "only-with-tag"}
     assert result.flagged(POLICY_RULE) == {"malformed-policy"}
 
 
