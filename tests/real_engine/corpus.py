@@ -121,7 +121,9 @@ PROGRAMS += [
     Program("computed-admin-role-policy", """
         role = aws.iam.Role("worker", tags=TAGS, assume_role_policy=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Principal": {"Service": "ec2.amazonaws.com"}}]}))
+                                                    "Principal": {"Service": "ec2.amazonaws.com"},
+                                                    "Condition": {"StringEquals": {
+                                                        "aws:SourceAccount": "123456789012"}}}]}))
         aws.iam.RolePolicy("worker-admin", role=role.name, policy=role.arn.apply(lambda arn: json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})))
     """, blocked_by=_f(("iam-no-admin-access", "worker-admin")), blocks_in_preview=False),
