@@ -386,6 +386,9 @@ def _timeout(args: Any) -> float | None:
 
 
 def check_command(args: Any) -> Report:
+    if getattr(args, "config", None) or getattr(args, "config_secret", None):
+        raise EngineError("--config/--config-secret are not passed to the real engine: put the values in "
+                          f"Pulumi.{args.stack}.yaml, or use the default engine")
     modes = ("preview", "update") if args.mode == "both" else (args.mode,)
     return check(args.project_dir, stack=args.stack, modes=modes, pack_dir=_pack_dir(args),
                  policy_config=args.policy_config, pulumi=args.pulumi, timeout=_timeout(args))

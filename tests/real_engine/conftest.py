@@ -8,7 +8,10 @@ and the corpus runs once, a few programs at a time, for every test that reads it
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -57,3 +60,12 @@ def corpus_runs(engine_ws, corpus_dir) -> dict[tuple[str, str], pulumi_cli.Engin
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         return dict(zip(jobs, pool.map(run, jobs), strict=True))
+
+
+@pytest.fixture(scope="session")
+def bundled_cli_report(pulumi_bin) -> dict:
+    """`mlgov check REPO --engine pulumi --format json` with the pack's defaults: the JSON report."""
+    out = subprocess.run([sys.executable, "-m", "mlgov", "check", str(REPO), "--engine", "pulumi", "--pulumi",
+                          str(pulumi_bin), "--format", "json"], capture_output=True, text=True, timeout=600, cwd="/")
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout)

@@ -48,7 +48,7 @@ PROGRAMS = [
         aws.sagemaker.NotebookInstance(
             "nb", instance_type="ml.t3.medium", role_arn="arn:aws:iam::123456789012:role/studio-exec",
             subnet_id="subnet-0a1b2c3d", security_groups=["sg-0a1b2c3d"], root_access="Disabled",
-            direct_internet_access="Enabled", platform_identifier="notebook-al2023-v1",
+            direct_internet_access="Enabled",
             instance_metadata_service_configuration={"minimum_instance_metadata_service_version": "2"},
             kms_key_id="arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", tags=TAGS)
     """, blocked_by=_f(("sagemaker-notebook-no-direct-internet", "nb"))),
@@ -121,7 +121,9 @@ PROGRAMS += [
     Program("computed-admin-role-policy", """
         role = aws.iam.Role("worker", tags=TAGS, assume_role_policy=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Principal": {"Service": "ec2.amazonaws.com"}}]}))
+                                                    "Principal": {"Service": "ec2.amazonaws.com"},
+                                                    "Condition": {"StringEquals": {
+                                                        "aws:SourceAccount": "123456789012"}}}]}))
         aws.iam.RolePolicy("worker-admin", role=role.name, policy=role.arn.apply(lambda arn: json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})))
     """, blocked_by=_f(("iam-no-admin-access", "worker-admin")), blocks_in_preview=False),

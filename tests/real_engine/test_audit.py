@@ -35,7 +35,8 @@ def test_engine_audit_agrees_with_the_emulated_audit(corpus_runs, pulumi_bin, tm
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == expected_exit, out.stderr[-2000:]
     real = {(v["policy"], v["name"], v["enforcement"]) for v in json.loads(out.stdout)["violations"]}
-    emulated = gate.audit(parse_export(json.loads(path.read_text())), options=gate.GateOptions(pack=local_pack(REPO)))
+    state = parse_export(json.loads(path.read_text()))
+    emulated = gate.audit(state, options=gate.GateOptions(pack=local_pack(REPO)), where=str(path))
     assert real == {(v.policy, v.name, v.enforcement) for v in emulated.violations}
     if expected_exit:
         assert ("s3-bucket-public-access-blocked", "loose", "mandatory") in real

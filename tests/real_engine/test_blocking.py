@@ -4,6 +4,8 @@ policy after the resources exist, never an advisory finding, and a malformed con
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -101,3 +103,13 @@ def test_every_corpus_program_ran(corpus_runs):
     assert len(corpus_runs) == 2 * len(PROGRAMS)
     for (name, mode), run in corpus_runs.items():
         assert run.events, f"{name} {mode}: no engine events\n{run.output[-2000:]}"
+
+
+def test_mlgov_check_reports_the_engine_verdict_in_sarif(pulumi_bin, corpus_dir, tmp_path):
+    out_file = tmp_path / "report.sarif"
+    out = subprocess.run([sys.executable, "-m", "mlgov", "check", str(corpus_dir / "kms-rotation-off"), "--engine",
+                          "pulumi", "--pulumi", str(pulumi_bin), "--mode", "preview", "--policy-pack", str(REPO),
+                          "--format", "sarif", "--output", str(out_file)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1, out.stderr[-2000:]
+    results = json.loads(out_file.read_text())["runs"][0]["results"]
+    assert [(r["ruleId"], r["level"]) for r in results] == [("kms-key-rotation-enabled", "error")]
