@@ -20,7 +20,7 @@ from typing import Any
 
 from ml_dataset_governance.policies import iam_documents as docs
 from ml_dataset_governance.policies.access.conditions import Context
-from ml_dataset_governance.policies.access.evaluate import Request, evaluate
+from ml_dataset_governance.policies.access.evaluate import Policies, Request, decide
 from ml_dataset_governance.policies.frameworks import NIST
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
 from ml_dataset_governance.policies.values import NeedsValue, Unverifiable, as_document, as_list, is_unknown
@@ -60,14 +60,19 @@ class _Probe(Request):
         return Context({**self.who.context_keys(), **dict(self.context)}, open=True, absent=self.absent)
 
 
-def denied_without(action: str, key: str, role_arn: str, identity: list[Any], boundary: Any) -> list[str]:
+def role_policies(identity: list[Any], boundary: Any) -> Policies:
+    """The role's documents (plus an Allow-all: only Denies count), parsed once for all of its probes."""
+    return Policies.of([*identity, _ALLOW_ALL], boundary=boundary)
+
+
+def denied_without(action: str, key: str, role_arn: str, policies: Policies) -> list[str]:
     """The ways of leaving `key` out of an `action` request that the role's policies do NOT deny."""
     probes = [("absent", _Probe(role_arn, action, absent=(key,)))]
     if key in BOOLEAN_KEYS:
         probes.append(("false", _Probe(role_arn, action, context={key: "false"})))
     open_ways = []
     for how, probe in probes:
-        decision = evaluate(probe, identity_policies=[*identity, _ALLOW_ALL], boundary=boundary)
+        decision = decide(probe, probe.build_context(), policies)
         if decision.allowed:
             open_ways.append(how)
     return open_ways
@@ -112,13 +117,12 @@ def _role_arn(role: Resource) -> str:
 
 
 def _role_gaps(stack: Stack, role: Resource, keys: list[str]) -> dict[str, list[str]]:
-    identity = _identity_documents(stack, role)
-    boundary = _boundary(stack, role)
+    policies = role_policies(_identity_documents(stack, role), _boundary(stack, role))
     arn = _role_arn(role)
     gaps: dict[str, list[str]] = {}
     for key in keys:
         for action in GUARDED[key]:
-            ways = denied_without(action, key, arn, identity, boundary)
+            ways = denied_without(action, key, arn, policies)
             if ways:
                 gaps.setdefault(key, []).append(action.split(":", 1)[1] + ("" if ways == ["absent"] else
                                                                            f" ({' or '.join(ways)})"))
