@@ -15,12 +15,13 @@ some other reason (a subnet list, a tag) does not count: open keys make those un
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ml_dataset_governance.policies import iam_documents as docs
 from ml_dataset_governance.policies.access.conditions import Context
-from ml_dataset_governance.policies.access.evaluate import Policies, Request, decide
+from ml_dataset_governance.policies.access.document import Policy, parse_policy
+from ml_dataset_governance.policies.access.evaluate import Policies, Request, decide, statement_covers_action
 from ml_dataset_governance.policies.frameworks import NIST
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
 from ml_dataset_governance.policies.values import NeedsValue, Unverifiable, as_document, as_list, is_unknown
@@ -47,7 +48,8 @@ GUARDED: dict[str, tuple[str, ...]] = {
     "sagemaker:InterContainerTrafficEncryption": (*_TRAINING_LIKE, *_MONITORING),
 }
 BOOLEAN_KEYS = ("sagemaker:NetworkIsolation", "sagemaker:InterContainerTrafficEncryption")
-_ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+_ALLOW_ALL_POLICY = parse_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",
+                                                                         "Resource": "*"}]})
 
 
 @dataclass(frozen=True)
@@ -61,21 +63,40 @@ class _Probe(Request):
 
 
 def role_policies(identity: list[Any], boundary: Any) -> Policies:
-    """The role's documents (plus an Allow-all: only Denies count), parsed once for all of its probes."""
-    return Policies.of([*identity, _ALLOW_ALL], boundary=boundary)
+    """What the probes read of the role, parsed once for all of them: its Deny statements, an Allow-all standing for
+    every Allow (whether a probe is allowed never depends on which Allows match once one certainly does) and its
+    boundary whole (a boundary must allow, so its Allows count)."""
+    parsed = Policies.of(identity, boundary=boundary)
+    denies = [(label, Policy(tuple(s for s in p.statements if s.effect != "Allow"), p.malformed))
+              for label, p in parsed.identity]
+    return replace(parsed, identity=[*denies, ("identity[allow-all]", _ALLOW_ALL_POLICY)])
 
 
-def denied_without(action: str, key: str, role_arn: str, policies: Policies) -> list[str]:
-    """The ways of leaving `key` out of an `action` request that the role's policies do NOT deny."""
-    probes = [("absent", _Probe(role_arn, action, absent=(key,)))]
-    if key in BOOLEAN_KEYS:
-        probes.append(("false", _Probe(role_arn, action, context={key: "false"})))
-    open_ways = []
-    for how, probe in probes:
-        decision = decide(probe, probe.build_context(), policies)
-        if decision.allowed:
-            open_ways.append(how)
-    return open_ways
+def _may_deny(policies: Policies, action: str) -> bool:
+    """Whether any Deny of the role's documents covers `action` (none: every probe of it is decided alike)."""
+    return any(s.effect == "Deny" and statement_covers_action(s, action)
+               for _, p in policies.identity + policies.boundaries for s in p.statements)
+
+
+def denied_without(action: str, key: str, role_arn: str, policies: Policies,
+                   undenied: dict[str, bool | None] | None = None) -> list[str]:
+    """The ways of leaving `key` out of an `action` request that the role's policies do NOT deny.
+
+    `undenied` (action -> allowed, None when a Deny covers it) shares across a role's keys the one decision of an
+    action that no Deny covers and no boundary limits: no statement that could tell its probes apart applies."""
+    ways = ("absent", "false") if key in BOOLEAN_KEYS else ("absent",)
+    if undenied is not None and not policies.boundaries:
+        if action not in undenied:
+            undenied[action] = None if _may_deny(policies, action) else _allowed(_Probe(role_arn, action), policies)
+        if undenied[action] is not None:
+            return list(ways) if undenied[action] else []
+    probes = {"absent": _Probe(role_arn, action, absent=(key,)),
+              "false": _Probe(role_arn, action, context={key: "false"})}
+    return [how for how in ways if _allowed(probes[how], policies)]
+
+
+def _allowed(probe: _Probe, policies: Policies) -> bool:
+    return decide(probe, probe.build_context(), policies).allowed
 
 
 # --- the role's documents --------------------------------------------------------------------------
@@ -119,10 +140,11 @@ def _role_arn(role: Resource) -> str:
 def _role_gaps(stack: Stack, role: Resource, keys: list[str]) -> dict[str, list[str]]:
     policies = role_policies(_identity_documents(stack, role), _boundary(stack, role))
     arn = _role_arn(role)
+    undenied: dict[str, bool | None] = {}
     gaps: dict[str, list[str]] = {}
     for key in keys:
         for action in GUARDED[key]:
-            ways = denied_without(action, key, arn, policies)
+            ways = denied_without(action, key, arn, policies, undenied)
             if ways:
                 gaps.setdefault(key, []).append(action.split(":", 1)[1] + ("" if ways == ["absent"] else
                                                                            f" ({' or '.join(ways)})"))
