@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ml_dataset_governance.policies.access.conditions import (
@@ -119,8 +120,9 @@ class Request:
     open_context: bool = False  # keys not in `context` are unknown rather than absent
     resource_is_prefix: bool = False  # `resource` stands for every resource starting with it (a dataset's objects)
 
-    @property
+    @cached_property
     def who(self) -> Principal:
+        # Read many times per decision (every statement, the context, the account checks): parsed once.
         return Principal.of(self.principal)
 
     @property
