@@ -78,25 +78,38 @@ def _may_deny(policies: Policies, action: str) -> bool:
                for _, p in policies.identity + policies.boundaries for s in p.statements)
 
 
-def denied_without(action: str, key: str, role_arn: str, policies: Policies,
-                   undenied: dict[str, bool | None] | None = None) -> list[str]:
-    """The ways of leaving `key` out of an `action` request that the role's policies do NOT deny.
+class RoleProbes:
+    """The probes of one role, sharing its parsed documents and, for each action that no Deny covers and no boundary
+    limits, one decision: no statement that could tell that action's probes (each key, absent or false) apart
+    applies to any of them, so they are all decided alike."""
 
-    `undenied` (action -> allowed, None when a Deny covers it) shares across a role's keys the one decision of an
-    action that no Deny covers and no boundary limits: no statement that could tell its probes apart applies."""
-    ways = ("absent", "false") if key in BOOLEAN_KEYS else ("absent",)
-    if undenied is not None and not policies.boundaries:
-        if action not in undenied:
-            undenied[action] = None if _may_deny(policies, action) else _allowed(_Probe(role_arn, action), policies)
-        if undenied[action] is not None:
-            return list(ways) if undenied[action] else []
-    probes = {"absent": _Probe(role_arn, action, absent=(key,)),
-              "false": _Probe(role_arn, action, context={key: "false"})}
-    return [how for how in ways if _allowed(probes[how], policies)]
+    def __init__(self, role_arn: str, policies: Policies):
+        self.role_arn, self.policies = role_arn, policies
+        self._undenied: dict[str, bool | None] = {}  # action -> allowed; None: a Deny covers it, probe each way
+        self._plain_context: Context | None = None  # the context of a probe fixing no key (the same for every action)
 
+    def open_ways(self, action: str, key: str) -> list[str]:
+        """The ways of leaving `key` out of an `action` request that the role's policies do NOT deny."""
+        ways = ("absent", "false") if key in BOOLEAN_KEYS else ("absent",)
+        allowed = self._undenied_decision(action)
+        if allowed is not None:
+            return list(ways) if allowed else []
+        probes = {"absent": _Probe(self.role_arn, action, absent=(key,)),
+                  "false": _Probe(self.role_arn, action, context={key: "false"})}
+        return [how for how in ways if decide(probes[how], probes[how].build_context(), self.policies).allowed]
 
-def _allowed(probe: _Probe, policies: Policies) -> bool:
-    return decide(probe, probe.build_context(), policies).allowed
+    def _undenied_decision(self, action: str) -> bool | None:
+        if self.policies.boundaries:
+            return None
+        if action not in self._undenied:
+            if _may_deny(self.policies, action):
+                self._undenied[action] = None
+            else:
+                probe = _Probe(self.role_arn, action)
+                if self._plain_context is None:
+                    self._plain_context = probe.build_context()
+                self._undenied[action] = decide(probe, self._plain_context, self.policies).allowed
+        return self._undenied[action]
 
 
 # --- the role's documents --------------------------------------------------------------------------
@@ -139,12 +152,11 @@ def _role_arn(role: Resource) -> str:
 
 def _role_gaps(stack: Stack, role: Resource, keys: list[str]) -> dict[str, list[str]]:
     policies = role_policies(_identity_documents(stack, role), _boundary(stack, role))
-    arn = _role_arn(role)
-    undenied: dict[str, bool | None] = {}
+    probes = RoleProbes(_role_arn(role), policies)
     gaps: dict[str, list[str]] = {}
     for key in keys:
         for action in GUARDED[key]:
-            ways = denied_without(action, key, arn, policies, undenied)
+            ways = probes.open_ways(action, key)
             if ways:
                 gaps.setdefault(key, []).append(action.split(":", 1)[1] + ("" if ways == ["absent"] else
                                                                            f" ({' or '.join(ways)})"))
