@@ -1,5 +1,5 @@
-"""Trust policies of every role: assumable only by named principals, never public, another account or an
-unconfined service."""
+"""Trust policies of every role: assumable only by named principals, never public, another account or an open
+federation (mandatory); services confined to this account (advisory)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,15 @@ from ml_dataset_governance.policies.values import (
 
 # --- trust policies of every role ----------------------------------------------------------------
 
-def _role_trust(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
-    """Who may assume each role: nobody public, no other account, no service without confused-deputy keys."""
+# A service principal without aws:SourceAccount/SourceArn is AWS's confused-deputy hardening advice, not an exposure
+# by itself (the service assumes the role only for whoever may pass it to it), so it is its own, advisory, rule:
+# judged with public, other-account and open federated trust it would block every ordinary Lambda or EC2 role.
+_EXPOSING = frozenset({"public", "other-account", "federated-unconditioned"})
+_UNCONFINED_SERVICE = frozenset({"confused-deputy"})
+
+
+def _trust_findings(stack: Stack, params: Mapping[str, Any], kinds: frozenset[str],
+                    expected: str) -> Iterator[Finding | Unverifiable]:
     own = stack_account(stack)
     trusted = [a for a in params.get("trustedAccounts") or [] if isinstance(a, str)]
     for role in stack.of_type(ROLE):
@@ -35,7 +42,7 @@ def _role_trust(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | U
         if document is None:
             continue
         own_accounts = [] if own == STACK_ACCOUNT else [own]
-        issues = public.trust_issues(document, own_accounts, trusted)
+        issues = [i for i in public.trust_issues(document, own_accounts, trusted) if i.kind in kinds]
         if own == STACK_ACCOUNT:
             # The stack's own account is not known yet (preview): other-account trust is decided at update.
             if any(i.kind == "other-account" for i in issues):
@@ -43,9 +50,18 @@ def _role_trust(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | U
             issues = [i for i in issues if i.kind != "other-account"]
         if issues:
             found = "; ".join(i.describe() for i in issues[:3])
-            yield Finding(role.urn, f"assumeRolePolicy {found}; expected only named principals of this account "
-                                    "(or trustedAccounts), and services confined by aws:SourceAccount or "
-                                    "aws:SourceArn.")
+            yield Finding(role.urn, f"assumeRolePolicy {found}; expected {expected}.")
+
+
+def _role_trust(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
+    """Who may assume each role: nobody public, no other account, no federated provider without conditions."""
+    yield from _trust_findings(stack, params, _EXPOSING, "only named principals of this account (or trustedAccounts)")
+
+
+def _service_trust_confined(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
+    """Service principals confined to requests for this account's resources (the confused-deputy keys)."""
+    yield from _trust_findings(stack, params, _UNCONFINED_SERVICE,
+                               "the service confined by aws:SourceAccount or aws:SourceArn")
 
 
 _TRUST_ALL_REMEDIATION = """Trust one service, confined to this account (or a named role of a trusted account):
@@ -59,7 +75,7 @@ _TRUST_ALL_REMEDIATION = """Trust one service, confined to this account (or a na
 
 IAM_ROLE_TRUST_RESTRICTED = Rule(
     id="iam-role-trust-restricted",
-    title="Every role is assumable only by named principals: not public, no other account, no unconfined service",
+    title="Every role is assumable only by named principals: not public, no other account, no open federation",
     severity="critical",
     enforcement="mandatory",
     frameworks=(NIST("AC-3"), NIST("AC-6"), FSBP("IAM.1")),
@@ -67,10 +83,10 @@ IAM_ROLE_TRUST_RESTRICTED = Rule(
         "A role is as open as its trust policy. Every role of the stack is judged, not only SageMaker's: a "
         "wildcard principal (\"*\", an account wildcard, NotPrincipal) without a condition tying it to fixed "
         "accounts, organizations or networks lets anyone assume it; an AWS principal of another account (not in "
-        "trustedAccounts) hands the role to that account; a service principal without aws:SourceAccount or "
-        "aws:SourceArn lets the service act for any account (the confused deputy); a federated provider without "
-        "conditions admits every identity it issues. Conditions are read with AWS's semantics: IfExists, "
-        "ForAllValues, negated operators and policy variables are not fixed restrictions."
+        "trustedAccounts) hands the role to that account; a federated provider without conditions admits every "
+        "identity it issues (services without confused-deputy keys: iam-role-service-trust-confined). Conditions "
+        "are read with AWS's semantics: IfExists, ForAllValues, negated operators and policy variables are not "
+        "fixed restrictions."
     ),
     remediation=_TRUST_ALL_REMEDIATION,
     checks=(_role_trust,),
@@ -87,4 +103,25 @@ IAM_ROLE_TRUST_RESTRICTED = Rule(
 )
 
 
-RULES = (IAM_ROLE_TRUST_RESTRICTED,)
+IAM_ROLE_SERVICE_TRUST_CONFINED = Rule(
+    id="iam-role-service-trust-confined",
+    title="Roles that trust an AWS service confine it to this account with aws:SourceAccount or aws:SourceArn",
+    severity="medium",
+    enforcement="advisory",
+    frameworks=(NIST("AC-3"),),
+    rationale=(
+        "AWS recommends aws:SourceAccount or aws:SourceArn on a service principal so that the service assumes the "
+        "role only when it acts for this account's resources (the cross-service confused deputy, "
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html). Most services assume a role only "
+        "for whoever may pass it to them, so a missing key is hardening to add, not an exposure: advisory by "
+        "default, mandatory with config for stacks that require it. SageMaker execution roles are held to it by "
+        "iam-sagemaker-execution-role-trust."
+    ),
+    remediation=_TRUST_ALL_REMEDIATION,
+    checks=(_service_trust_confined,),
+    stack=True,
+    tags=("iam", "trust"),
+)
+
+
+RULES = (IAM_ROLE_TRUST_RESTRICTED, IAM_ROLE_SERVICE_TRUST_CONFINED)

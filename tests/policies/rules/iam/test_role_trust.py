@@ -29,7 +29,6 @@ def plain_role(name, assume):
     (trust({"AWS": "*"}, StringEqualsIfExists={"aws:PrincipalAccount": ACCOUNT}), "lets anyone"),  # passes if absent
     (trust({"AWS": "*"}, StringEquals={"aws:PrincipalAccount": "${aws:ResourceAccount}"}), "lets anyone"),
     (trust({"AWS": "arn:aws:iam::999988887777:root"}), "trusts another account"),
-    (trust(LAMBDA), "without aws:SourceAccount"),
     (trust({"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}),
      "without any condition"),
 ])
@@ -47,6 +46,18 @@ def test_every_role_trusting_too_widely_is_flagged(assume, found):
 ])
 def test_roles_trusting_named_principals_pass(assume):
     assert evaluate([plain_role("r", assume)]).flagged(ROLE_TRUST) == set()
+
+
+SERVICE_TRUST = "iam-role-service-trust-confined"
+
+
+def test_an_unconfined_service_is_advisory_hardening_not_an_exposure():
+    result = evaluate([plain_role("r", trust(LAMBDA))])
+    assert result.flagged(ROLE_TRUST) == set()
+    assert result.flagged(SERVICE_TRUST) == {"r"}
+    assert "without aws:SourceAccount" in result.messages(SERVICE_TRUST)[0]
+    assert {d.enforcement for d in result.for_policy(SERVICE_TRUST)} == {"advisory"}
+    assert evaluate([plain_role("r", trust(LAMBDA, **CONFINED))]).flagged(SERVICE_TRUST) == set()
 
 
 def test_trusted_accounts_are_configurable():
