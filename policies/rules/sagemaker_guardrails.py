@@ -21,7 +21,13 @@ from typing import Any
 from ml_dataset_governance.policies import iam_documents as docs
 from ml_dataset_governance.policies.access.conditions import Context
 from ml_dataset_governance.policies.access.document import Policy, parse_policy
-from ml_dataset_governance.policies.access.evaluate import Policies, Request, decide, statement_covers_action
+from ml_dataset_governance.policies.access.evaluate import (
+    Policies,
+    Request,
+    decide,
+    requires_resource_policy,
+    statement_covers_action,
+)
 from ml_dataset_governance.policies.frameworks import NIST
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
 from ml_dataset_governance.policies.values import NeedsValue, Unverifiable, as_document, as_list, is_unknown
@@ -86,6 +92,7 @@ class RoleProbes:
     def __init__(self, role_arn: str, policies: Policies):
         self.role_arn, self.policies = role_arn, policies
         self._undenied: dict[str, bool | None] = {}  # action -> allowed; None: a Deny covers it, probe each way
+        self._by_kind: dict[bool, bool] = {}  # needs a resource-based policy -> allowed, for the undenied actions
         self._plain_context: Context | None = None  # the context of a probe fixing no key (the same for every action)
 
     def open_ways(self, action: str, key: str) -> list[str]:
@@ -105,10 +112,15 @@ class RoleProbes:
             if _may_deny(self.policies, action):
                 self._undenied[action] = None
             else:
-                probe = _Probe(self.role_arn, action)
-                if self._plain_context is None:
-                    self._plain_context = probe.build_context()
-                self._undenied[action] = decide(probe, self._plain_context, self.policies).allowed
+                # Only the Allow-all and no Deny apply: the action matters to decide() only through whether it needs
+                # a resource-based policy (KMS, role trust), so one decision serves every action alike in that.
+                alike = requires_resource_policy(action)
+                if alike not in self._by_kind:
+                    probe = _Probe(self.role_arn, action)
+                    if self._plain_context is None:
+                        self._plain_context = probe.build_context()
+                    self._by_kind[alike] = decide(probe, self._plain_context, self.policies).allowed
+                self._undenied[action] = self._by_kind[alike]
         return self._undenied[action]
 
 
