@@ -90,7 +90,11 @@ def _value_problem(value: str, own: set[str]) -> str | None:
 
 
 def _keys_named(stack: Stack, value: Any) -> list[Resource]:
-    return [k for k in stack.of_type(*KEY_AND_ALIAS_TYPES) if isinstance(value, str) and value in k.identifiers()]
+    """The keys and aliases one of whose identifiers is `value`, by type then stack order (as `of_type` lists them);
+    an index lookup, not a scan of every key per reference."""
+    if not isinstance(value, str):
+        return []
+    return sorted(stack.with_identifier(value, KEY_AND_ALIAS_TYPES), key=lambda k: KEY_AND_ALIAS_TYPES.index(k.type))
 
 
 def _key_references(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
