@@ -7,7 +7,7 @@ from typing import Any
 
 from ml_dataset_governance.policies import iam_documents as iam
 from ml_dataset_governance.policies.access.conditions import Context, evaluate_conditions
-from ml_dataset_governance.policies.access.document import parse_statement
+from ml_dataset_governance.policies.access.document import Statement, parse_statement
 from ml_dataset_governance.policies.access.evaluate import Principal, principal_match, statement_covers_action
 from ml_dataset_governance.policies.datasets import BUCKET_TYPES, DATASET_PARAMS
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, CIS, FSBP, NIST
@@ -138,8 +138,8 @@ _ANY_CALLER = Principal(arn="arn:aws:iam::000000000000:role/any-caller", account
 _DATA_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:ListBucket")
 
 
-def _deny_applies(stmt: Mapping[str, Any], request: Mapping[str, str], absent: Iterable[str] = ()) -> bool:
-    model = parse_statement(0, stmt)
+def _deny_applies(stmt: Mapping[str, Any] | Statement, request: Mapping[str, str], absent: Iterable[str] = ()) -> bool:
+    model = stmt if isinstance(stmt, Statement) else parse_statement(0, stmt)
     if not model.is_deny or principal_match(model, _ANY_CALLER) is None:
         return False
     if not all(statement_covers_action(model, a) for a in _DATA_ACTIONS):
@@ -195,7 +195,8 @@ def _denies_outside_endpoint(stmt: Mapping[str, Any]) -> bool:
         return False
     absent = ("aws:principalservicename", "aws:sourcevpce", "aws:sourcevpc")
     elsewhere = {"aws:SourceVpce": "vpce-00000000elsewhere", "aws:SourceVpc": "vpc-00000000elsewhere"}
-    return _deny_applies(stmt, {}, absent) and _deny_applies(stmt, elsewhere, absent[:1])
+    model = parse_statement(0, stmt)  # once for both requests
+    return _deny_applies(model, {}, absent) and _deny_applies(model, elsewhere, absent[:1])
 
 
 _VPCE_VERDICT = _policy_verdict(
