@@ -12,6 +12,7 @@ preview) or by known ARN, key id or alias name.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -35,12 +36,18 @@ _AWS_MANAGED = re.compile(r"(^|:)alias/aws/")
 _ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]*:(\d{12}):")
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_key_property(name: str) -> bool:
+    """Whether a property name holds a key reference; cached: every resource of a stack repeats the same names."""
+    return _KEY_PROPERTY.search(name.lower()) is not None
+
+
 def _references(tree: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     """(path, value) of every key-reference property in a property tree."""
     if isinstance(tree, Mapping):
         for key, value in tree.items():
             here = f"{path}.{key}" if path else str(key)
-            if _KEY_PROPERTY.search(str(key).lower()) and (isinstance(value, str) or is_unknown(value)):
+            if _is_key_property(str(key)) and (isinstance(value, str) or is_unknown(value)):
                 yield here, value
             else:
                 yield from _references(value, here)
