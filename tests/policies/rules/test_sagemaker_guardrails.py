@@ -124,3 +124,36 @@ def test_real_program_in_both_modes(preview):
         run = run_program(_program(complete), project="test", stack="test", config={}, preview=preview)
         result = evaluate(run.resources, analyzer=ANALYZER)
         assert result.flagged(RULE) == flagged and result.unverifiable(RULE) == set()
+
+
+_ALLOW_ALL = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def _probed_one_by_one(action, key, arn, identity, boundary):
+    """The ways left open, each probe evaluated on its own against the whole documents (no shared decisions)."""
+    from ml_dataset_governance.policies.access.evaluate import evaluate as decide_request
+
+    probes = [("absent", guardrails._Probe(arn, action, absent=(key,)))]
+    if key in guardrails.BOOLEAN_KEYS:
+        probes.append(("false", guardrails._Probe(arn, action, context={key: "false"})))
+    return [how for how, probe in probes
+            if decide_request(probe, identity_policies=[*identity, _ALLOW_ALL], boundary=boundary).allowed]
+
+
+@pytest.mark.parametrize("arn", ["arn:aws:iam::123456789012:role/team", "arn:aws:iam::role/no-account"])
+@pytest.mark.parametrize("identity, boundary", [
+    ([{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}], None),
+    ([{"Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}], None),
+    ([_doc(_statements()[:3])], None),
+    ([{"Statement": [{"Effect": "Deny", "NotAction": "sagemaker:CreateModel", "Resource": "*",
+                      "Condition": {"Null": {"sagemaker:VpcSubnets": "true"}}}]}], None),
+    ([], _doc(_statements()[2:])),
+    ([], {"Statement": [{"Effect": "Allow", "Action": "sagemaker:CreateTrainingJob", "Resource": "*"}]}),
+])
+def test_shared_decisions_match_probing_each_request(arn, identity, boundary):
+    # RoleProbes decides an action that no Deny covers once for all its probes: the same ways as probing each.
+    probes = guardrails.RoleProbes(arn, guardrails.role_policies(identity, boundary))
+    for key, actions in guardrails.GUARDED.items():
+        for action in actions:
+            assert probes.open_ways(action, key) == _probed_one_by_one(action, key, arn, identity, boundary), \
+                (key, action)
