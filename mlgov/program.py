@@ -31,7 +31,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from mlgov.mock_cloud import CloudMocks
+from mlgov.cloud import CloudMocks
 from mlgov.resources import STACK_TYPE, RecordedResource, SourceLocation
 from mlgov.wire import UNKNOWN, Unwrapper, is_unknown
 

@@ -1,6 +1,6 @@
 """Plugins the real `pulumi` CLI launches when `mlgov check --engine pulumi` runs it offline.
 
-- `aws_provider`: `pulumi-resource-aws`, a stand-in for AWS that answers from `mlgov.mock_cloud` and never
+- `aws_provider`: `pulumi-resource-aws`, a stand-in for AWS that answers from `mlgov.cloud` and never
   calls AWS;
 - `python_language`: `pulumi-language-python`, a small Python language host that launches programs with
   the Pulumi SDK's own `pulumi-language-python-exec` and policy packs with `python -m pulumi.policy`,
