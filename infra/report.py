@@ -27,13 +27,13 @@ def format_access_matrix(catalog: Catalog) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m infra.report Pulumi.dev.yaml`: print the access matrix of a stack's catalog."""
+    """`python -m ml_dataset_governance.infra.report Pulumi.dev.yaml`: print the access matrix of a stack's catalog."""
     import argparse
 
     import yaml
     from ml_dataset_governance.infra.catalog import CatalogError, parse_catalog
 
-    parser = argparse.ArgumentParser(prog="python -m infra.report", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ml_dataset_governance.infra.report", description=main.__doc__)
     parser.add_argument("stack_file", help="a Pulumi.<stack>.yaml holding ml-dataset-governance:catalog")
     args = parser.parse_args(argv)
     with open(args.stack_file, encoding="utf-8") as handle:
