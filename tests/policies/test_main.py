@@ -8,6 +8,7 @@ from a copy of `policies/` outside the repository, to show the copy is what runs
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -81,25 +82,30 @@ def test_a_copy_of_the_pack_directory_runs_its_own_files(tmp_path):
         assert note.policy == "sagemaker-domain-iam-auth" and note.unverifiable
 
 
-def test_the_pack_directory_imports_neither_the_repository_nor_pulumi_aws(tmp_path):
+def test_the_pack_directory_works_where_only_its_requirements_are_installed(tmp_path):
+    """As in a published pack's venv: site-packages without this distribution (no editable-install hook)."""
     copy = tmp_path / "package"
     shutil.copytree(PACK_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "venv"))
-    # Run the copy's loader as __main__ would, without serving, then report where things came from.
+    main = copy / "__main__.py"
+    # Run the copy's __main__ up to (not including) serve(), then report where things came from.
     code = (
         "import sys\n"
-        "sys.argv = ['x']\n"
-        f"src = open({str(copy / '__main__.py')!r}).read().replace('\\nserve()\\n', '\\n')\n"
-        f"exec(compile(src, {str(copy / '__main__.py')!r}, 'exec'), {{'__file__': {str(copy / '__main__.py')!r},"
-        " '__name__': '__main__'})\n"
+        f"src = open({str(main)!r}).read().replace('\\nserve()\\n', '\\n')\n"
+        f"exec(compile(src, {str(main)!r}, 'exec'), {{'__file__': {str(main)!r}, '__name__': '__main__'}})\n"
         "from ml_dataset_governance.policies.pack import pack_servicer\n"
         "pack_servicer()\n"
-        "import ml_dataset_governance.policies as p, ml_dataset_governance.policies.rules.s3 as s3\n"
-        "print(p.__file__); print(s3.__file__); print('pulumi_aws' in sys.modules)\n"
+        "import ml_dataset_governance as parent, ml_dataset_governance.policies.rules.s3 as s3\n"
+        "print(sys.modules['ml_dataset_governance.policies'].__file__, s3.__file__)\n"
+        "print(getattr(parent, '__file__', None) is None, 'pulumi_aws' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
-    package_file, rules_file, aws_loaded = out.stdout.split()
+    # -S skips site (and the .pth hook of the editable install); PYTHONPATH gives the plain site-packages.
+    site_packages = next(p for p in sys.path if p.endswith("site-packages") and Path(p, "pulumi_policy").is_dir())
+    env = {"PYTHONPATH": site_packages, "PATH": os.environ.get("PATH", "")}
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    package_file, rules_file, synthetic_parent, aws_loaded = out.stdout.split()
     assert Path(package_file).parent == copy and Path(rules_file).is_relative_to(copy)
-    assert aws_loaded == "False"
+    assert (synthetic_parent, aws_loaded) == ("True", "False")
 
 
 def test_root_and_pack_directory_declare_the_same_pack():
