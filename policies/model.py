@@ -110,6 +110,7 @@ class Stack:
         self._by_identifier: dict[str, list[Resource]] = defaultdict(list)
         self._dependents: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         self._by_value: dict[str, dict[str, list[Resource]]] = {}
+        self._memo: dict[Any, Any] = {}
         for index, r in enumerate(self.resources):
             self.by_urn[r.urn] = r
             self._order[r.urn] = index
@@ -119,6 +120,12 @@ class Stack:
             for prop, urns in r.property_dependencies.items():
                 for urn in dict.fromkeys(urns):
                     self._dependents[(urn, prop)].append(r)
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per request for `key`: what several stack rules derive alike (parsed documents)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def of_type(self, *types: str) -> list[Resource]:
         out: list[Resource] = []

@@ -117,3 +117,9 @@ def test_value_check_on_an_unknown_raises_needs_value_and_has_a_name():
 
 def test_describe():
     assert (describe(None, "unset"), describe(True), describe("x"), describe(2.0)) == ("unset", "true", "'x'", "2.0")
+
+
+def test_memo_computes_once_per_stack():
+    stack, calls = Stack([]), []
+    assert stack.memo("k", lambda: calls.append(1) or 42) == stack.memo("k", lambda: calls.append(1) or 0) == 42
+    assert calls == [1] and Stack([]).memo("k", lambda: 7) == 7

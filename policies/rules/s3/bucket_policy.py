@@ -86,6 +86,10 @@ def _bucket_policies(stack: Stack, bucket: Resource) -> list[Any]:
 
 def _deny_statements(stack: Stack, bucket: Resource) -> tuple[list[dict[str, Any]], bool]:
     """Deny statements with a wildcard principal from the bucket's policies; True if a policy was unknown."""
+    return stack.memo(("s3-deny-statements", bucket.urn), lambda: _read_deny_statements(stack, bucket))
+
+
+def _read_deny_statements(stack: Stack, bucket: Resource) -> tuple[list[dict[str, Any]], bool]:
     found: list[dict[str, Any]] = []
     unknown = False
     for _name, raw in _bucket_policies(stack, bucket):
