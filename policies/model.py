@@ -118,7 +118,7 @@ class Stack:
             for identifier in r.identifiers():
                 self._by_identifier[identifier].append(r)
             for prop, urns in r.property_dependencies.items():
-                for urn in dict.fromkeys(urns):
+                for urn in (urns if len(urns) == 1 else dict.fromkeys(urns)):
                     self._dependents[(urn, prop)].append(r)
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -135,7 +135,7 @@ class Stack:
 
     def with_identifier(self, identifier: str, types: Iterable[str]) -> list[Resource]:
         """Resources of `types` one of whose known identifiers is `identifier`."""
-        types = set(types)
+        types = tuple(types)
         return [r for r in self._by_identifier.get(identifier, ()) if r.type in types]
 
     def _with_value(self, prop: str) -> dict[str, list[Resource]]:
@@ -168,7 +168,9 @@ class Stack:
         values, partly_unknown = source.known_strings(prop)
         return partly_unknown or not values or not self._names_another(source, values, target)
 
-    def _in_order(self, found: Iterable[Resource]) -> list[Resource]:
+    def _in_order(self, found: list[Resource]) -> list[Resource]:
+        if len(found) < 2:
+            return found
         unique = {r.urn: r for r in found}
         return sorted(unique.values(), key=lambda r: self._order.get(r.urn, 0))
 
@@ -179,7 +181,7 @@ class Stack:
         unknown is still decided, unless the known value names another resource; a known value
         equal to one of the target's known identifiers (id, name, ARN) links them too.
         """
-        types = set(types)
+        types = tuple(types)
         found = [c for c in self._dependents.get((target.urn, prop), ())
                  if c.type in types and self._links(c, prop, target)]
         values = self._with_value(prop)
@@ -189,13 +191,13 @@ class Stack:
 
     def referenced_by(self, source: Resource, prop: str, types: Iterable[str]) -> list[Resource]:
         """Resources of `types` that `source.prop` points at (the inverse of `referencing`)."""
-        types = set(types)
+        types = tuple(types)
         found = [r for r in (self.by_urn.get(u) for u in source.property_dependencies.get(prop, ()))
                  if r is not None and r.type in types and self._links(source, prop, r)]
         if found:
             return self._in_order(found)
         values, _ = source.known_strings(prop)
-        return self._in_order(r for v in values for r in self.with_identifier(v, types))
+        return self._in_order([r for v in values for r in self.with_identifier(v, types)])
 
 
 ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[str]]
