@@ -20,7 +20,7 @@ from typing import Any
 from ml_dataset_governance.policies.config import InvalidConfig, config_properties, resolve
 from ml_dataset_governance.policies.exemptions import Exemption, exempted_line, find, today
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
-from ml_dataset_governance.policies.values import NeedsValue, Unverifiable
+from ml_dataset_governance.policies.values import NeedsValue, NotApplicable, Unverifiable
 from pulumi_policy import (
     EnforcementLevel,
     PolicyComplianceFramework,
@@ -103,6 +103,7 @@ class Reported:
 class Outcome:
     reported: list[Reported] = field(default_factory=list)
     unverifiable: list[str] = field(default_factory=list)  # property paths unknown until the update
+    not_applicable: str | None = None  # the reason, when a check declared the rule not applicable
 
 
 def _check_name(check: Callable[..., Any]) -> str:
@@ -120,6 +121,9 @@ def _run_checks(cr: ConfiguredRule, subject: Any, deliver: Callable[[Any], None]
                     deliver(item)
         except NeedsValue as exc:
             outcome.unverifiable.append(exc.path)
+        except NotApplicable as exc:  # as the SDK's not_applicable: the rest of the rule is skipped
+            outcome.not_applicable = exc.reason
+            return
         except RecursionError:
             fail(f"a property is nested too deeply to check ({_check_name(check)})")
         except Exception as exc:  # noqa: BLE001 - a rule bug must not abort the deployment

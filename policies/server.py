@@ -10,8 +10,9 @@ replaces Analyze and AnalyzeStack:
 - AnalyzeStack builds one `Stack` (with its correlation indexes) shared by every stack rule.
 
 The diagnostics are the SDK's, field for field: enforcement from config (DISABLED skipped,
-REMEDIATE reported as MANDATORY), `message = description + "\\n" + message`, severity, and the
-advisory "can't run policy ... during preview: ..." note for values unknown until the update.
+REMEDIATE reported as MANDATORY), `message = description + "\\n" + message`, severity, the
+advisory "can't run policy ... during preview: ..." note for values unknown until the update, and
+a PolicyNotApplicable entry when a check raises `NotApplicable` (the SDK's `args.not_applicable`).
 """
 
 from __future__ import annotations
@@ -145,6 +146,9 @@ class PackServicer(_PolicyAnalyzerServicer):
         for r in outcome.reported:
             level = EnforcementLevel.ADVISORY if r.exempted else cr.level
             response.diagnostics.append(self._diagnostic(policy, r.message, r.urn, level, policy.severity))
+        if outcome.not_applicable is not None:
+            response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name,
+                                                                     reason=outcome.not_applicable))
         if outcome.unverifiable:
             # The SDK's UnknownValueError note, word for word (no severity, no urn, always advisory).
             response.diagnostics.append(proto.AnalyzeDiagnostic(

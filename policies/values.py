@@ -54,6 +54,17 @@ class Unverifiable:
     path: str
 
 
+class NotApplicable(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a check: the rule does not apply to this subject (the SDK's `args.not_applicable(reason)`).
+
+    The rule's remaining checks are skipped and the engine gets a PolicyNotApplicable entry.
+    """
+
+    def __init__(self, reason: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+
+
 def unverifiable(exc: NeedsValue, prefix: str = "") -> Unverifiable:
     """The marker for a NeedsValue caught inside a check, its path qualified by `prefix`."""
     return Unverifiable(f"{prefix}{exc.path}")

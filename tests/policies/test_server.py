@@ -161,3 +161,19 @@ def test_plain_properties_equal_the_sdks_deserialization(props):
     struct = struct_pb2.Struct()
     struct.update(json.loads(json.dumps(props)))
     assert plain_properties(struct) == deserialize_properties(json_format.MessageToDict(struct))
+
+
+def test_a_check_declaring_the_rule_not_applicable_skips_its_other_checks_as_the_sdk_does():
+    from ml_dataset_governance.policies.values import NotApplicable
+
+    calls = Calls()
+
+    def first(_r, _params):
+        raise NotApplicable("only for production stacks")
+        yield  # pragma: no cover
+
+    analyzer = _analyzer([_rule("t-a", [first, _flag(calls, "second")], types=[TYPE_A])])
+    response = _raw_analyze(analyzer, resource(TYPE_A, "x", {"bad": True}))
+    assert list(response.diagnostics) == [] and calls.seen == []
+    [entry] = response.not_applicable
+    assert (entry.policy_name, entry.reason) == ("t-a", "only for production stacks")
