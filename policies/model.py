@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from ml_dataset_governance.policies.values import Unverifiable, as_bool, get, is_unknown
@@ -34,7 +33,7 @@ class Framework:
 IDENTIFIER_KEYS = ("id", "bucket", "arn", "name", "keyId", "domainId")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a 10,000-resource AnalyzeStack holds one per resource
 class Resource:
     """One resource as a check sees it: inputs in Analyze, outputs in AnalyzeStack."""
 
@@ -46,6 +45,7 @@ class Resource:
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    _ids: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def get(self, path: str, default: Any = None) -> Any:
         """Read a property path; raises NeedsValue if it is unknown (see policies.values.get)."""
@@ -56,14 +56,14 @@ class Resource:
         return f"{short_type(self.type)} '{self.name}'"
 
     def identifiers(self) -> frozenset[str]:
-        """Known names by which other resources may refer to this one (id, name, ARN...)."""
-        return self._identifiers
-
-    @cached_property
-    def _identifiers(self) -> frozenset[str]:
-        props = self.props if isinstance(self.props, Mapping) else {}
-        return frozenset(v for v in (props.get(k) for k in IDENTIFIER_KEYS)
-                         if isinstance(v, str) and v and not is_unknown(v))
+        """Known names by which other resources may refer to this one (id, name, ARN...), computed once."""
+        ids = self._ids
+        if ids is None:
+            props = self.props if isinstance(self.props, Mapping) else {}
+            ids = frozenset(v for v in (props.get(k) for k in IDENTIFIER_KEYS)
+                            if isinstance(v, str) and v and not is_unknown(v))
+            object.__setattr__(self, "_ids", ids)  # a cache, not state: frozen for everything else
+        return ids
 
     def known_strings(self, prop: str) -> tuple[frozenset[str], bool]:
         """The known string values of top-level `prop` (a string or a list), and whether any part is unknown."""
