@@ -1,4 +1,4 @@
 """The ML-dataset governance CrossGuard pack: rule records, their checks and the SDK adapter.
 
-Nothing here constructs a PolicyPack (that starts a server); see the root `__main__.py`.
+Importing it starts nothing: only `policies/__main__.py` serves (`pack.serve()`), the pack directory's entry point.
 """
