@@ -17,6 +17,7 @@ import functools
 import importlib
 import re
 import sys
+import threading
 import typing
 import warnings
 from collections.abc import Mapping, Sequence
@@ -133,6 +134,7 @@ def object_shape(cls: type) -> ObjectShape:
 
 
 _IN_PROGRESS: dict[type, ObjectShape] = {}
+_LOCK = threading.RLock()
 
 
 def _sdk_module(package: str, module: str) -> Any:
@@ -159,12 +161,13 @@ def _quiet(fn: Any) -> Any:
     """SDK modules load lazily and warn about their deprecated members when they do: not our user's news.
 
     An SDK this reader cannot follow (another generator's conventions) gives no shape rather than an
-    exception: the mock cloud then answers with identities only, and the program still runs.
+    exception: the mock cloud then answers with identities only, and the program still runs. One lock:
+    a gRPC provider may serve several requests at once, and shapes are built once per process.
     """
 
     @functools.wraps(fn)
     def wrapper(*args: Any) -> Any:
-        with warnings.catch_warnings():
+        with _LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
                 return fn(*args)

@@ -111,3 +111,39 @@ def test_adapter_keeps_the_region_and_serves_one_cloud():
     mocks = CloudMocks(preview=False, cloud=cloud)
     assert mocks.region == "eu-central-1" and mocks.cloud is cloud
     assert CloudMocks(preview=True, region="ap-south-1").cloud.region == "ap-south-1"
+
+
+GATE_PROGRAM = '''
+import pulumi
+import pulumi_aws as aws
+
+zone = aws.route53.get_zone(name="example.com")
+vpc = aws.ec2.Vpc("net", cidr_block="10.0.0.0/16", assign_generated_ipv6_cidr_block=True)
+subnet = aws.ec2.Subnet("a", vpc_id=vpc.id, cidr_block="10.0.1.0/24",
+                        ipv6_cidr_block=vpc.ipv6_cidr_block.apply(lambda block: block[:-3] + "/64"))
+role = aws.iam.Role("eks", assume_role_policy=aws.iam.get_policy_document(statements=[{
+    "actions": ["sts:AssumeRole"], "principals": [{"type": "Service", "identifiers": ["eks.amazonaws.com"]}]}]).json)
+cluster = aws.eks.Cluster("k8s", role_arn=role.arn, vpc_config={"subnet_ids": [subnet.id]})
+balancer = aws.lb.LoadBalancer("web", subnets=[subnet.id], internal=True)
+aws.route53.Record("www", zone_id=zone.zone_id, name="www." + zone.name, type="CNAME", ttl=300,
+                   records=[balancer.dns_name])
+pulumi.export("kubeconfig", pulumi.Output.all(cluster.endpoint, cluster.certificate_authority.data).apply(
+    lambda parts: "server: " + parts[0] + "\\ncertificate-authority-data: " + parts[1]))
+pulumi.export("issuer", cluster.identities[0].oidcs[0].issuer)
+pulumi.export("logs", pulumi.Output.concat("arn-prefix:", cluster.arn))
+'''
+
+
+def test_the_gate_decides_on_a_program_using_computed_outputs_in_both_modes(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "Pulumi.yaml").write_text("name: shapes\nruntime:\n  name: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(GATE_PROGRAM)
+    report = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-m", "mlgov", "check", str(tmp_path), "--mode", "both", "--format",
+                           "json", "--output", str(report)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]  # a verdict, not exit 2 ("could not decide")
+    assert "violations" in json.loads(report.read_text())
