@@ -54,7 +54,7 @@ class ObjectShape:
 
 Shape = str | ListOf | MapOf | ObjectShape
 
-_SCALARS: dict[Any, str] = {str: STRING, int: INTEGER, float: NUMBER, bool: BOOLEAN}
+_SCALARS: dict[type, str] = {bool: BOOLEAN, str: STRING, int: INTEGER, float: NUMBER}
 
 
 def _getters(cls: type) -> list[tuple[str, Any]]:
@@ -94,9 +94,9 @@ def _shape_of(annotation: Any, namespace: dict[str, Any]) -> Shape:
     if isinstance(annotation, type):
         if issubclass(annotation, enum.Enum):
             return STRING
-        for scalar, shape in _SCALARS.items():
-            if issubclass(annotation, scalar) and not (scalar is int and issubclass(annotation, bool)):
-                return BOOLEAN if issubclass(annotation, bool) else shape
+        for scalar, shape in _SCALARS.items():  # bool first: it is an int too
+            if issubclass(annotation, scalar):
+                return shape
         if hasattr(annotation, "_pulumi_output_type") or _getters(annotation):
             return object_shape(annotation)
     return ANY
