@@ -8,6 +8,8 @@ the same answers. All values are engine-shaped (camelCase keys, plain JSON value
   the inputs, every computed output (`computed_outputs`) and realistic ids/ARNs/names.
 - `update(type_token, name, id, olds, news, preview) -> outputs`, keeping the id.
 - `read(type_token, name, id, state) -> outputs` for `Resource.get`, refresh and import (full, in any mode).
+- `construct(type_token, name, inputs, preview) -> outputs`: a provider-built (`remote=True`) component,
+  e.g. awsx `Vpc`; `{}` for a component with no SDK class (the program computes its outputs).
 - `computed_outputs(type_token) -> names`: what a preview must mark unknown.
 - `invoke(token, args) -> result`: a data source, fully known in both modes, never an exception.
 """

@@ -49,6 +49,23 @@ class MockCloud:
         _, outputs = self._state(type_token, name, dict(state or {}), resource_id)
         return outputs
 
+    def construct(self, type_token: str, name: str, inputs: dict[str, Any],
+                  preview: bool = False) -> dict[str, Any]:
+        """A component a provider builds (awsx `Vpc`, a `remote=True` registration): its outputs.
+
+        A component with no SDK class (one the program itself defines) gets none: the program
+        computes its outputs. Preview: the inputs only, as for a custom resource.
+        """
+        shape = shapes.resource_shape(type_token)
+        if shape is None:
+            return {}
+        state = dict(inputs)
+        if not preview:
+            ctx = Context(type_token, name, name, self.region, self.account)
+            for key in shape.computed():
+                state.setdefault(key, placeholder(shape.properties[key], key, ctx))
+        return state
+
     def computed_outputs(self, type_token: str) -> tuple[str, ...]:
         """Top-level outputs the provider computes (not settable inputs): unknown in a preview."""
         shape = shapes.resource_shape(type_token)

@@ -40,6 +40,13 @@ class MapOf:
     value: Shape
 
 
+@dataclass(frozen=True)
+class OneOf:
+    """An enum: only its values deserialize (the SDK turns the wire string into the enum member)."""
+
+    values: tuple[str, ...]
+
+
 @dataclass(frozen=True, eq=False)
 class ObjectShape:
     """Properties by engine (camelCase) name; `inputs` are the ones a program sets, the rest are computed."""
@@ -52,7 +59,7 @@ class ObjectShape:
         return tuple(k for k in self.properties if k not in self.inputs)
 
 
-Shape = str | ListOf | MapOf | ObjectShape
+Shape = str | ListOf | MapOf | OneOf | ObjectShape
 
 _SCALARS: dict[type, str] = {bool: BOOLEAN, str: STRING, int: INTEGER, float: NUMBER}
 
@@ -92,8 +99,10 @@ def _shape_of(annotation: Any, namespace: dict[str, Any]) -> Shape:
         if issubclass(origin, Sequence) and not issubclass(origin, str):
             return ListOf(_shape_of(args[0], namespace) if args else ANY)
     if isinstance(annotation, type):
+        if issubclass(annotation, pulumi.Resource):
+            return ANY  # a resource reference (a component's `vpc`), not a nested object
         if issubclass(annotation, enum.Enum):
-            return STRING
+            return OneOf(tuple(str(member.value) for member in annotation)) if len(annotation) else STRING
         for scalar, shape in _SCALARS.items():  # bool first: it is an int too
             if issubclass(annotation, scalar):
                 return shape

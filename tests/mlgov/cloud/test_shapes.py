@@ -9,7 +9,7 @@ import pytest
 from pulumi import _types
 
 from mlgov.cloud import shapes
-from mlgov.cloud.shapes import BOOLEAN, INTEGER, STRING, ListOf, MapOf, ObjectShape
+from mlgov.cloud.shapes import BOOLEAN, INTEGER, STRING, ListOf, MapOf, ObjectShape, OneOf
 
 RESOURCES = {
     "aws:eks/cluster:Cluster": aws.eks.Cluster,
@@ -55,6 +55,8 @@ def _flatten(shape: typing.Any, depth: int = 0) -> typing.Any:
         if depth > 3:
             return shape.name
         return (shape.name, {k: _flatten(v, depth + 1) for k, v in shape.properties.items()})
+    if isinstance(shape, OneOf):
+        return STRING  # an SDK enum is a str subclass
     return shape if shape in (BOOLEAN, INTEGER, STRING) else "other"
 
 
