@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -33,6 +34,8 @@ class AuditArgs:
     admin_role_arns: Sequence[str]
     tags: Mapping[str, str]
     retention_days: int = AUDIT_RETENTION_DAYS
+    object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
+    """COMPLIANCE: no principal, the root user included, can delete or shorten a locked log file's retention."""
 
 
 class Audit(pulumi.ComponentResource):
@@ -72,7 +75,7 @@ class Audit(pulumi.ComponentResource):
                 retention_days=args.retention_days,
                 tags=args.tags,
                 # Log files cannot be altered or deleted during the retention period.
-                object_lock=ObjectLock(days=args.retention_days),
+                object_lock=ObjectLock(days=args.retention_days, mode=args.object_lock_mode),
                 vpc_endpoint_id=args.s3_endpoint_id,
                 admin_role_arns=args.admin_role_arns,
                 delivery_services=[CLOUDTRAIL],

@@ -20,6 +20,7 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "Dataset",
+    "OBJECT_LOCK_MODES",
     "StackSettings",
     "Team",
     "access_matrix",
@@ -47,7 +48,12 @@ _POLICY_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::(?:\d{12}|aws):policy/[\w+=
 _MAX_RETENTION_DAYS = 36500
 DEFAULT_VPC_CIDR = "10.42.0.0/16"
 
-_TEAM_KEYS = {"name", "description"}
+# Members become SageMaker user profile names (and the source identity CloudTrail records): same shape as teams.
+_MEMBER_NAME = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,62}$")
+_ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+OBJECT_LOCK_MODES: tuple[str, ...] = ("GOVERNANCE", "COMPLIANCE")
+
+_TEAM_KEYS = {"name", "description", "members", "runsJobs"}
 _DATASET_KEYS = {"name", "classification", "owner", "readers", "writers", "retentionDays", "immutable"}
 _CATALOG_KEYS = {"teams", "datasets", "platformOwner"}
 
@@ -60,6 +66,10 @@ class CatalogError(ValueError):
 class Team:
     name: str
     description: str = ""
+    members: tuple[str, ...] = ()
+    """People of the team: each gets a Studio user profile and a persona role of that name."""
+    runs_jobs: bool = False
+    """May start training, processing and tuning jobs (as the team's role, under the guardrails)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,11 @@ class Catalog:
     def dataset(self, name: str) -> Dataset:
         return next(d for d in self.datasets if d.name == name)
 
+    @property
+    def members(self) -> dict[str, str]:
+        """person -> team, for every member of every team."""
+        return {person: t.name for t in self.teams for person in t.members}
+
 
 @dataclass(frozen=True)
 class StackSettings:
@@ -100,6 +115,12 @@ class StackSettings:
     admin_role_arns: tuple[str, ...] = ()
     permissions_boundary_arn: str | None = None
     vpc_cidr: str = DEFAULT_VPC_CIDR
+    studio_access_cidrs: tuple[str, ...] = ()
+    """Networks besides the Studio VPC endpoint from which people may open Studio (aws:SourceIp)."""
+    organization_id: str | None = None
+    """AWS Organizations id: the S3 gateway endpoint also admits buckets of this organization (aws:ResourceOrgID)."""
+    audit_object_lock_mode: str = "GOVERNANCE"
+    """COMPLIANCE for regulated stacks: not even the root user can shorten the audit logs' retention."""
 
 
 def max_classification(catalog: Catalog) -> str:
@@ -163,7 +184,15 @@ def _parse_team(index: int, entry: Any) -> Team:
     description = entry.get("description", "")
     if not isinstance(description, str):
         raise CatalogError(f"{where}: description must be a string")
-    return Team(name=name, description=description)
+    members = _list(where, entry.get("members"), "members")
+    for member in members:
+        if not isinstance(member, str) or not _MEMBER_NAME.fullmatch(member):
+            raise CatalogError(f"{where}: member {member!r} must be 2-63 lowercase letters, digits or single "
+                               "hyphens, starting with a letter")
+    runs_jobs = entry.get("runsJobs", False)
+    if not isinstance(runs_jobs, bool):
+        raise CatalogError(f"{where}: runsJobs must be true or false, got {runs_jobs!r}")
+    return Team(name=name, description=description, members=tuple(members), runs_jobs=runs_jobs)
 
 
 def _parse_dataset(index: int, entry: Any, teams: set[str]) -> Dataset:
@@ -218,6 +247,16 @@ def parse_catalog(obj: Any) -> Catalog:
             raise CatalogError(f"team {team.name!r}: duplicate team name")
         teams.append(team)
     team_names = {t.name for t in teams}
+    # A person is one user profile in the domain: profile names are unique, so is membership.
+    seen_members: dict[str, str] = {}
+    for team in teams:
+        for member in team.members:
+            if member in seen_members:
+                other = seen_members[member]
+                where = f"team {team.name!r}"
+                raise CatalogError(f"{where}: member {member!r} is listed twice" if other == team.name
+                                   else f"{where}: member {member!r} already belongs to team {other!r}")
+            seen_members[member] = team.name
 
     dataset_entries = _list("catalog", obj.get("datasets"), "datasets")
     if not dataset_entries:
@@ -245,8 +284,24 @@ def _parse_vpc_cidr(value: Any) -> str:
     return str(network)
 
 
+def _parse_access_cidrs(value: Any) -> tuple[str, ...]:
+    cidrs = []
+    for entry in _list("studioAccessCidrs", value, "studioAccessCidrs"):
+        try:
+            network = ipaddress.ip_network(entry) if isinstance(entry, str) else None
+        except ValueError:
+            network = None
+        if network is None or network.prefixlen < (8 if network.version == 4 else 32):
+            raise CatalogError(f"studioAccessCidrs: {entry!r} must be an IP network no wider than /8 (IPv6: /32)")
+        cidrs.append(str(network))
+    if len(set(cidrs)) != len(cidrs):
+        raise CatalogError("studioAccessCidrs: duplicate network")
+    return tuple(cidrs)
+
+
 def parse_settings(catalog: Any, admin_role_arns: Any = None, permissions_boundary_arn: Any = None,
-                   vpc_cidr: Any = None) -> StackSettings:
+                   vpc_cidr: Any = None, studio_access_cidrs: Any = None, organization_id: Any = None,
+                   audit_object_lock_mode: Any = None) -> StackSettings:
     """Validate every governance setting of the stack (pure)."""
     arns = _list("adminRoleArns", admin_role_arns, "adminRoleArns")
     for arn in arns:
@@ -258,9 +313,19 @@ def parse_settings(catalog: Any, admin_role_arns: Any = None, permissions_bounda
         not isinstance(permissions_boundary_arn, str) or not _POLICY_ARN.fullmatch(permissions_boundary_arn)
     ):
         raise CatalogError(f"permissionsBoundaryArn: {permissions_boundary_arn!r} is not an IAM policy ARN")
+    if organization_id is not None and (
+        not isinstance(organization_id, str) or not _ORGANIZATION_ID.fullmatch(organization_id)
+    ):
+        raise CatalogError(f"organizationId: {organization_id!r} is not an AWS Organizations id (o-...)")
+    lock_mode = "GOVERNANCE" if audit_object_lock_mode is None else audit_object_lock_mode
+    if lock_mode not in OBJECT_LOCK_MODES:
+        raise CatalogError(f"auditObjectLockMode: {audit_object_lock_mode!r} must be one of "
+                           f"{', '.join(OBJECT_LOCK_MODES)}")
     return StackSettings(catalog=parse_catalog(catalog), admin_role_arns=tuple(arns),
                          permissions_boundary_arn=permissions_boundary_arn,
-                         vpc_cidr=DEFAULT_VPC_CIDR if vpc_cidr is None else _parse_vpc_cidr(vpc_cidr))
+                         vpc_cidr=DEFAULT_VPC_CIDR if vpc_cidr is None else _parse_vpc_cidr(vpc_cidr),
+                         studio_access_cidrs=_parse_access_cidrs(studio_access_cidrs),
+                         organization_id=organization_id, audit_object_lock_mode=lock_mode)
 
 
 def load_settings() -> StackSettings:
@@ -273,4 +338,7 @@ def load_settings() -> StackSettings:
         config.get_object("adminRoleArns"),
         config.get("permissionsBoundaryArn"),
         config.get("vpcCidr"),
+        config.get_object("studioAccessCidrs"),
+        config.get("organizationId"),
+        config.get("auditObjectLockMode"),
     )

@@ -1,9 +1,9 @@
 """One governed S3 bucket: the controls every bucket of the stack gets, dataset or audit alike.
 
 Public access fully blocked, ACLs disabled, SSE-KMS with a customer-managed key and S3 Bucket Keys, versioning,
-noncurrent-version retention, optional Object Lock, and a bucket policy that denies plaintext transport, uploads not
-encrypted with the bucket's key, and any access from outside the S3 gateway endpoint except by the named
-administrative roles. Everything is protected and never force-destroyed.
+noncurrent-version retention, optional Object Lock, and a bucket policy that denies plaintext transport, uploads
+asking for any encryption but SSE-KMS with the bucket's key, deleting objects or versions, and any access from outside
+the S3 gateway endpoint except by the named administrative roles. Everything is protected and never force-destroyed.
 """
 
 from __future__ import annotations
@@ -135,22 +135,48 @@ class GovernedBucket(pulumi.ComponentResource):
         self.register_outputs({"bucketName": self.bucket.bucket, "bucketArn": self.bucket.arn})
 
 
-def _if_header_present(header: str, expected: pulumi.Input[str], service_exempt: Mapping[str, Any]) -> dict[str, Any]:
-    """Deny a header that asks for anything but `expected`.
+SSE_HEADER = "s3:x-amz-server-side-encryption"
+SSE_KEY_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id"
 
-    IfExists: UploadPart requests carry no encryption headers, so a plain StringNotEquals would
-    deny every multipart upload; uploads without headers get the bucket's default encryption,
-    which is SSE-KMS with the dataset key, so no object can be written with another key.
+
+def _merge(condition: dict[str, Any], exempt: Mapping[str, Any]) -> dict[str, Any]:
+    """A condition block plus the delivery-service exemption (each operator's keys merged, all ANDed)."""
+    merged = {op: dict(keys) for op, keys in condition.items()}
+    for op, keys in exempt.items():
+        merged.setdefault(op, {}).update(keys)
+    return merged
+
+
+def encryption_statements(objects: pulumi.Input[str], kms_key_arn: pulumi.Input[str],
+                          exempt: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Denials that make every stored object SSE-KMS with the bucket's own key.
+
+    IAM semantics (IAM User Guide, "Condition operators": a negated operator or an ...IfExists operator is TRUE
+    when the key is absent): a bare StringNotEquals on an encryption header would deny every upload without
+    headers and every UploadPart (which never carries them). So each denial first tests that its header is present
+    (Null = false). Uploads without headers get the bucket's default encryption, SSE-KMS with this key. S3 docs
+    ("Specifying server-side encryption with AWS KMS"): aws:kms without a key id uses the AWS managed aws/s3 key,
+    so that combination is denied too; SSE-S3 (AES256) and DSSE (aws:kms:dsse) are denied by the first statement.
     """
-    operator = "StringNotEqualsIfExists"
-    values = {header: expected, **service_exempt.get(operator, {})}
-    return {**service_exempt, operator: values}
+    def deny(sid: str, condition: dict[str, Any]) -> dict[str, Any]:
+        return {"Sid": sid, "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": objects,
+                "Condition": _merge(condition, exempt)}
+
+    return [
+        deny("DenyUploadsWithAnotherEncryption",
+             {"Null": {SSE_HEADER: "false"}, "StringNotEquals": {SSE_HEADER: "aws:kms"}}),
+        deny("DenyKmsUploadsWithoutTheBucketKey",
+             {"StringEquals": {SSE_HEADER: "aws:kms"}, "Null": {SSE_KEY_HEADER: "true"}}),
+        deny("DenyUploadsWithAnotherKmsKey",
+             {"Null": {SSE_KEY_HEADER: "false"}, "StringNotEquals": {SSE_KEY_HEADER: kms_key_arn}}),
+    ]
 
 
 def bucket_policy_document(bucket_arn: pulumi.Input[str], args: GovernedBucketArgs) -> pulumi.Output[str]:
     objects = pulumi.Output.concat(bucket_arn, "/*")
     service_exempt: dict[str, Any] = {}
     if args.delivery_services:
+        # Absent for every principal but a service, so ...IfExists keeps the denial for everyone else.
         service_exempt = {"StringNotEqualsIfExists": {"aws:PrincipalServiceName": list(args.delivery_services)}}
 
     statements: list[Mapping[str, Any]] = [
@@ -162,24 +188,19 @@ def bucket_policy_document(bucket_arn: pulumi.Input[str], args: GovernedBucketAr
             "Resource": [bucket_arn, objects],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         },
+        *encryption_statements(objects, args.kms_key_arn, service_exempt),
         {
-            "Sid": "DenyUploadsNotEncryptedWithKms",
+            # Objects and their versions are the dataset's history: nobody deletes one while this policy stands,
+            # administrators included (retiring a dataset replaces the policy first). Lifecycle expiry of
+            # noncurrent versions is done by S3 itself, not by a request this policy sees.
+            "Sid": "DenyDeletingObjects",
             "Effect": "Deny",
             "Principal": "*",
-            "Action": "s3:PutObject",
+            "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"],
             "Resource": objects,
-            "Condition": _if_header_present("s3:x-amz-server-side-encryption", "aws:kms", service_exempt),
-        },
-        {
-            "Sid": "DenyUploadsWithAnotherKmsKey",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": objects,
-            "Condition": _if_header_present("s3:x-amz-server-side-encryption-aws-kms-key-id", args.kms_key_arn,
-                                            service_exempt),
         },
     ]
+    # StringNotEquals is true when aws:SourceVpce is absent (any request from outside a VPC endpoint).
     condition: dict[str, Any] = {"StringNotEquals": {"aws:SourceVpce": args.vpc_endpoint_id}, **service_exempt}
     if args.admin_role_arns:
         condition["ArnNotLike"] = {"aws:PrincipalArn": list(args.admin_role_arns)}

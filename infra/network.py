@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -33,20 +34,30 @@ def interface_service_names(region: str) -> dict[str, str]:
     return names
 
 
+# Where people open Studio from inside the network: the SageMaker API endpoint (CreatePresignedDomainUrl) and the
+# Studio endpoint (the browser session). Their ids go into the persona roles' aws:SourceVpce conditions.
+STUDIO_ACCESS_ENDPOINTS: tuple[str, ...] = ("sagemaker.api", "studio")
+
+
 @dataclass
 class NetworkArgs:
     ctx: DeployContext
     cidr_block: str
     logs_key_arn: pulumi.Input[str]
+    team_names: Sequence[str]
+    bucket_names: Sequence[str]
+    """The stack's buckets: the S3 gateway endpoint admits these (and the organization's, if known) only."""
     tags: Mapping[str, str]
+    organization_id: str | None = None
 
 
 class Network(pulumi.ComponentResource):
     vpc: aws.ec2.Vpc
     subnets: list[aws.ec2.Subnet]
     s3_endpoint: aws.ec2.VpcEndpoint
-    studio_security_group: aws.ec2.SecurityGroup
     endpoint_security_group: aws.ec2.SecurityGroup
+    domain_security_group: aws.ec2.SecurityGroup
+    team_security_groups: dict[str, aws.ec2.SecurityGroup]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlgov:infra:Network", name, None, opts)
@@ -102,83 +113,17 @@ class Network(pulumi.ComponentResource):
 
         self._flow_logs(name, args, tags)
 
-        # Security groups: rules are separate vpc.SecurityGroup{Ingress,Egress}Rule resources, nothing inline.
-        self.endpoint_security_group = aws.ec2.SecurityGroup(
-            f"{name}-endpoints",
-            vpc_id=self.vpc.id,
-            description="Interface VPC endpoints: HTTPS from inside the VPC only",
-            tags=with_name(tags, f"{name}-endpoints"),
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-endpoints-https-from-vpc",
-            security_group_id=self.endpoint_security_group.id,
-            description="HTTPS from the VPC",
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            cidr_ipv4=args.cidr_block,
-            tags=tags,
-            opts=child,
-        )
-        self.studio_security_group = aws.ec2.SecurityGroup(
-            f"{name}-studio",
-            vpc_id=self.vpc.id,
-            description="SageMaker Studio apps: traffic among themselves, HTTPS to endpoints and S3 only",
-            tags=with_name(tags, f"{name}-studio"),
-            opts=child,
-        )
-        studio_sg_id = self.studio_security_group.id
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-studio-from-self",
-            security_group_id=studio_sg_id,
-            description="Studio apps and their EFS among themselves",
-            ip_protocol="-1",
-            referenced_security_group_id=studio_sg_id,
-            tags=tags,
-            opts=child,
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-studio-to-self",
-            security_group_id=studio_sg_id,
-            description="Studio apps and their EFS among themselves",
-            ip_protocol="-1",
-            referenced_security_group_id=studio_sg_id,
-            tags=tags,
-            opts=child,
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-studio-https-to-vpc",
-            security_group_id=studio_sg_id,
-            description="HTTPS to the interface endpoints",
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            cidr_ipv4=args.cidr_block,
-            tags=tags,
-            opts=child,
-        )
-
         self.s3_endpoint = aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=self.vpc.id,
             service_name=f"com.amazonaws.{ctx.region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=[self.route_table.id],
+            policy=s3_endpoint_policy(ctx, args.bucket_names, args.organization_id),
             tags=with_name(tags, f"{name}-s3"),
             opts=child,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-studio-https-to-s3",
-            security_group_id=studio_sg_id,
-            description="HTTPS to S3 through the gateway endpoint",
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            prefix_list_id=self.s3_endpoint.prefix_list_id,
-            tags=tags,
-            opts=child,
-        )
+        self._security_groups(name, args, tags)
 
         self.interface_endpoints: dict[str, aws.ec2.VpcEndpoint] = {}
         for short, service_name in interface_service_names(ctx.region).items():
@@ -199,8 +144,63 @@ class Network(pulumi.ComponentResource):
             "vpcId": self.vpc.id,
             "subnetIds": [s.id for s in self.subnets],
             "s3EndpointId": self.s3_endpoint.id,
-            "studioSecurityGroupId": studio_sg_id,
+            "teamSecurityGroupIds": {t: sg.id for t, sg in self.team_security_groups.items()},
         })
+
+    def _security_groups(self, name: str, args: NetworkArgs, tags: dict[str, str]) -> None:
+        """One group per team, open only to itself; a domain group open to nothing; endpoints open to both.
+
+        SageMaker Developer Guide ("Connect Studio notebooks in a VPC to external resources"): apps that share a
+        security group in a VpcOnly domain can reach each other's apps without authentication. So each team's
+        apps and jobs get a group of their own: traffic within the team, HTTPS to the interface endpoints and to
+        S3 through the gateway, nothing else; no group admits another team's. SageMaker adds its own NFS groups
+        for the home EFS. Rules are separate vpc.SecurityGroup{Ingress,Egress}Rule resources, nothing inline.
+        """
+        self.endpoint_security_group = self._group(
+            f"{name}-endpoints", "Interface VPC endpoints: HTTPS from the Studio domain and team security groups only",
+            tags)
+        self.domain_security_group = self._group(
+            f"{name}-studio-domain", "Studio domain-level apps: no ingress, HTTPS to the interface endpoints and S3",
+            tags)
+        sources = {"studio-domain": self.domain_security_group}
+        self._rule(aws.vpc.SecurityGroupEgressRule, f"{name}-studio-domain-https-to-s3", self.domain_security_group,
+                   "HTTPS to S3 through the gateway endpoint", tags, port=HTTPS,
+                   prefix_list_id=self.s3_endpoint.prefix_list_id)
+
+        self.team_security_groups = {}
+        for team in args.team_names:
+            group_name = f"{name}-team-{team}"
+            group = self._group(group_name, f"Studio apps and jobs of team {team}: traffic within the team, HTTPS to "
+                                "endpoints and S3", {**tags, "team": team})
+            among = f"Apps and jobs of team {team} among themselves"
+            self._rule(aws.vpc.SecurityGroupIngressRule, f"{group_name}-from-self", group, among, tags,
+                       referenced_security_group_id=group.id)
+            self._rule(aws.vpc.SecurityGroupEgressRule, f"{group_name}-to-self", group, among, tags,
+                       referenced_security_group_id=group.id)
+            self._rule(aws.vpc.SecurityGroupEgressRule, f"{group_name}-https-to-s3", group,
+                       "HTTPS to S3 through the gateway endpoint", tags, port=HTTPS,
+                       prefix_list_id=self.s3_endpoint.prefix_list_id)
+            self.team_security_groups[team] = group
+            sources[f"team-{team}"] = group
+
+        for source_name, source in sources.items():
+            self._rule(aws.vpc.SecurityGroupEgressRule, f"{name}-{source_name}-https-to-endpoints", source,
+                       "HTTPS to the interface endpoints", tags, port=HTTPS,
+                       referenced_security_group_id=self.endpoint_security_group.id)
+            self._rule(aws.vpc.SecurityGroupIngressRule, f"{name}-endpoints-https-from-{source_name}",
+                       self.endpoint_security_group, f"HTTPS from {source_name}", tags, port=HTTPS,
+                       referenced_security_group_id=source.id)
+
+    def _group(self, name: str, description: str, tags: dict[str, str]) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(name, vpc_id=self.vpc.id, description=description, tags=with_name(tags, name),
+                                     opts=pulumi.ResourceOptions(parent=self))
+
+    def _rule(self, rule_type: type, name: str, group: aws.ec2.SecurityGroup, description: str,
+              tags: dict[str, str], *, port: int | None = None, **peer: Any) -> None:
+        """One ingress or egress rule: all traffic, or TCP to one port, from/to one peer (group or prefix list)."""
+        ports = {"ip_protocol": "tcp", "from_port": port, "to_port": port} if port else {"ip_protocol": "-1"}
+        rule_type(name, security_group_id=group.id, description=description, **ports, **peer, tags=tags,
+                  opts=pulumi.ResourceOptions(parent=self))
 
     def _flow_logs(self, name: str, args: NetworkArgs, tags: dict[str, str]) -> None:
         ctx = args.ctx
@@ -253,3 +253,41 @@ def flow_log_group_name(ctx: DeployContext) -> str:
 
 def flow_log_group_arn_pattern(ctx: DeployContext) -> pulumi.Output[str]:
     return ctx.arn("logs", f"log-group:{flow_log_group_name(ctx)}*")
+
+
+def ecr_layer_bucket_arn(ctx: DeployContext) -> str:
+    """Where ECR keeps image layers (Amazon ECR User Guide, "Amazon ECR interface VPC endpoints": the S3 gateway
+    endpoint policy must allow s3:GetObject on arn:aws:s3:::prod-<region>-starport-layer-bucket/*)."""
+    return f"arn:{ctx.partition}:s3:::prod-{ctx.region}-starport-layer-bucket/*"
+
+
+def s3_endpoint_policy(ctx: DeployContext, bucket_names: Sequence[str],
+                       organization_id: str | None) -> pulumi.Output[str]:
+    """A data perimeter on the S3 gateway endpoint: this stack's buckets, the organization's, ECR's image layers."""
+    buckets = [f"arn:{ctx.partition}:s3:::{b}" for b in bucket_names]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AllowThisStacksBuckets",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [*buckets, *(f"{b}/*" for b in buckets)],
+        },
+        {
+            "Sid": "AllowEcrImageLayers",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": ecr_layer_bucket_arn(ctx),
+        },
+    ]
+    if organization_id is not None:
+        statements.append({
+            "Sid": "AllowBucketsOfThisOrganization",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:ResourceOrgID": organization_id}},
+        })
+    return policy_document(*statements)

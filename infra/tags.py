@@ -33,6 +33,7 @@ def with_name(tags: dict[str, str], name: str) -> dict[str, str]:
 
 TAG_DATASET = "dataset"  # marks dataset buckets for the pack's dataset rules (policies/datasets.py)
 TAG_IMMUTABLE = "immutable"  # marks datasets whose buckets must carry Object Lock
+TAG_PERSON = "person"  # the catalog member a user profile or persona role belongs to
 
 
 def dataset_tags(project: str, dataset: Dataset) -> dict[str, str]:

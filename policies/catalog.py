@@ -12,6 +12,7 @@ from ml_dataset_governance.policies.rules import (
     dataset_access,
     escape_hatches,
     iam,
+    iam_identities,
     kms,
     kms_quality,
     network,
@@ -19,16 +20,18 @@ from ml_dataset_governance.policies.rules import (
     s3,
     s3_data_movement,
     sagemaker,
+    sagemaker_guardrails,
     sagemaker_jobs,
     sagemaker_studio,
     tagging,
 )
 
 _MODULES = (
-    sagemaker, sagemaker_jobs, sagemaker_studio, s3, s3_data_movement, kms, kms_quality, iam, network,
+    sagemaker, sagemaker_jobs, sagemaker_studio, s3, s3_data_movement, kms, kms_quality, iam, iam_identities, network,
     network_paths, data_catalogs, cloudtrail, tagging,
-    escape_hatches, dataset_access,
+    escape_hatches, dataset_access, sagemaker_guardrails,
 )
+
 
 
 def collect(modules: Iterable[ModuleType]) -> tuple[Rule, ...]:

@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Iterable
 
+from ml_dataset_governance.policies import controls
 from ml_dataset_governance.policies.catalog import all_rules
 from ml_dataset_governance.policies.model import Rule
 
@@ -27,6 +28,14 @@ def _params(rule: Rule) -> list[str]:
     return lines
 
 
+def _applies_to(rule: Rule) -> str:
+    if rule.resource_types:
+        return f"Applies to: {', '.join(f'`{t}`' for t in rule.resource_types)}."
+    if rule.reads:
+        return f"Applies to: the whole stack, reading {', '.join(f'`{t}`' for t in rule.reads)}."
+    return "Applies to: the whole stack."
+
+
 def render(rules: Iterable[Rule]) -> str:
     rules = list(rules)
     out = [
@@ -37,6 +46,11 @@ def render(rules: Iterable[Rule]) -> str:
         "",
         f"{len(rules)} rules: {sum(r.enforcement == 'mandatory' for r in rules)} mandatory and "
         f"{sum(r.enforcement == 'advisory' for r in rules)} advisory by default.",
+        "",
+        "Default levels: a rule is mandatory when the weakness it stops exposes data (a public or foreign path to a "
+        "dataset, data leaving its governed bucket or key, an unisolated job, an embedded secret, an admin grant); "
+        "advisory when it is hygiene a team tightens with config (tags, deletion windows, platforms, retirable "
+        "grants, flow logs...). Each advisory rule's rationale says why.",
         "",
         "| id | kind | default | severity | title |",
         "|---|---|---|---|---|",
@@ -51,6 +65,7 @@ def render(rules: Iterable[Rule]) -> str:
             mapping.setdefault((f"{f.name} {f.version}", f.control), []).append(r.id)
     for (framework, control), ids in sorted(mapping.items()):
         out.append(f"| {framework} | {control} | {', '.join(f'`{i}`' for i in ids)} |")
+    out += controls.render(rules)
     for r in rules:
         out += [
             "",
@@ -59,7 +74,7 @@ def render(rules: Iterable[Rule]) -> str:
             f"**{r.title}** — {'stack' if r.stack else 'resource'} rule, {r.enforcement} by default, "
             f"severity {r.severity}.",
             "",
-            f"Applies to: {', '.join(f'`{t}`' for t in r.resource_types) or 'the whole stack'}.",
+            _applies_to(r),
             "",
             f"Frameworks: {', '.join(str(f) for f in r.frameworks) or '—'}.",
             "",

@@ -211,6 +211,7 @@ class Rule:
     stack: bool = False
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # JSON-schema properties
     tags: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()  # stack rules: the resource types they correlate (for the reference)
 
     def defaults(self) -> dict[str, Any]:
         return {k: v["default"] for k, v in self.params.items() if "default" in v}

@@ -20,7 +20,8 @@ _PATTERNS = (
     ("a GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b")),
     ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b")),
     ("a password or token assignment", re.compile(
-        r"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token)\b[\"']?\s*[=:]\s*"
+        r"(?i)(?<![a-z0-9])[a-z0-9_]*?(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token)\b"
+        r"[\"']?\s*[=:]\s*"
         r"(?![\"']?\$)[\"']?[^\s\"'$]{6,}")),
     ("credentials in a URL", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:(?!\$)[^/\s@]{3,}@")),
 )

@@ -171,6 +171,8 @@ CFN_TYPES: dict[str, TypeMapping] = {
     "AWS::SageMaker::ModelQualityJobDefinition": _monitoring_definition("modelQuality"),
     "AWS::SageMaker::ModelExplainabilityJobDefinition": _monitoring_definition("modelExplainability"),
     "AWS::SageMaker::MonitoringSchedule": TypeMapping("aws:sagemaker/monitoringSchedule:MonitoringSchedule"),
+    # No pulumi-aws resource: the aws-native type is judged directly (sagemaker-inference-experiment-kms-encrypted).
+    "AWS::SageMaker::InferenceExperiment": TypeMapping("aws-native:sagemaker:InferenceExperiment"),
     "AWS::KMS::Key": TypeMapping("aws:kms/key:Key", renames={
         "keyPolicy": "policy", "keySpec": "customerMasterKeySpec", "enabled": "isEnabled",
         "pendingWindowInDays": "deletionWindowInDays"}),
@@ -220,7 +222,9 @@ def native_to_cfn(token: str) -> str | None:
     return None
 
 
-NATIVE_TYPES = tuple(f"aws-native:{t.split('::')[1].lower()}:{t.split('::')[2]}" for t in CFN_TYPES)
+# aws-native tokens judged through the mapped pulumi-aws rules (those mapped to an aws-native token have own rules).
+NATIVE_TYPES = tuple(f"aws-native:{t.split('::')[1].lower()}:{t.split('::')[2]}" for t, m in CFN_TYPES.items()
+                     if not m.token.startswith("aws-native:"))
 
 
 def governed(cfn_type: str) -> bool:

@@ -160,8 +160,16 @@ def parse_policy_catalog(datasets: Any, principals: Any) -> DatasetCatalog | Non
     return DatasetCatalog(tuple(out), tuple(out_principals))
 
 
-def parse_stack_catalog(raw: Any, *, dataset_tag_key: str = "dataset", team_tag_key: str = "team") -> DatasetCatalog:
-    """The catalog in the stack's own config shape (infra/catalog.py)."""
+def parse_stack_catalog(raw: Any, *, dataset_tag_key: str = "dataset", team_tag_key: str = "team",
+                        managers: Any = None) -> DatasetCatalog:
+    """The catalog in the stack's own config shape (infra/catalog.py); `managers` (the stack's `adminRoleArns`)
+    manage every dataset: they deploy the stack and administer its bucket and key policies."""
+    if isinstance(managers, str):
+        try:
+            managers = json.loads(managers)
+        except ValueError:
+            raise CatalogError("the stack's adminRoleArns config is not valid JSON") from None
+    admin_arns = list(_strings("adminRoleArns", managers))
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
@@ -186,6 +194,8 @@ def parse_stack_catalog(raw: Any, *, dataset_tag_key: str = "dataset", team_tag_
             writers.append(ds["owner"])
         for who in writers:
             access[who] = frozenset({"read", "write"})
+        for arn in admin_arns:
+            access[arn] = access.get(arn, frozenset()) | {"manage"}
         datasets.append(CatalogDataset(name=ds["name"], classification=str(ds.get("classification", "internal")),
                                        tag={dataset_tag_key: ds["name"]}, access=access))
     return DatasetCatalog(tuple(datasets), tuple(teams), "stack config")
@@ -209,4 +219,7 @@ def stack_catalog_from_env(environ: Mapping[str, str] | None = None, key: str = 
     if value is None:
         candidates = [v for k, v in config.items() if isinstance(k, str) and k.endswith(f":{key}")]
         value = candidates[0] if len(candidates) == 1 else None
-    return None if value is None else parse_stack_catalog(value, **kwargs)
+    if value is None:
+        return None
+    admins = config.get(f"{project}:adminRoleArns") if project else None
+    return parse_stack_catalog(value, managers=admins, **kwargs)

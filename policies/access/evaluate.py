@@ -304,9 +304,16 @@ def _as_policies(label: str, docs: Any) -> list[tuple[str, Policy]]:
     return [(f"{label}[{i}]", parse_policy(d)) for i, d in enumerate(docs)]
 
 
+_TRUST_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
+                            "sts:setsourceidentity", "sts:tagsession"})
+
+
 def requires_resource_policy(action: str) -> bool:
-    """KMS key policies must allow every use of a key (IAM policies alone never suffice)."""
-    return action.lower().startswith("kms:")
+    """KMS key policies must allow every use of a key, and a role's trust policy every assumption of the role (IAM
+    User Guide, "How IAM roles differ from resource-based policies": the trust policy is required even within the
+    account); IAM policies alone never suffice."""
+    action = action.lower()
+    return action.startswith("kms:") or action in _TRUST_ACTIONS
 
 
 def evaluate(request: Request, identity_policies: Sequence[Any] = (), resource_policy: Any = None,
@@ -365,10 +372,12 @@ def evaluate(request: Request, identity_policies: Sequence[Any] = (), resource_p
     if needs_resource:
         if not (direct or delegated):
             if requires_resource_policy(request.action):
-                return Decision(False, "implicit deny: the key policy does not allow it")
+                what = "key" if request.action.lower().startswith("kms:") else "role's trust"
+                return Decision(False, f"implicit deny: the {what} policy does not allow it")
             return Decision(False, "implicit deny: the resource-based policy does not allow this cross-account request")
         if direct and requires_resource_policy(request.action) and request.same_account:
-            return done("allowed by the key policy", direct)
+            what = "key" if request.action.lower().startswith("kms:") else "trust"
+            return done(f"allowed by the {what} policy", direct)
         if identity_ok:
             return done("allowed by the identity-based and resource-based policies",
                         identity_allows + (direct or delegated))

@@ -165,6 +165,7 @@ class AccessEntry:
     account: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     arn: str | None = None
+    hidden: bool = False  # a policy that could deny some of these levels is unknown (preview): decide at update
 
     def add(self, level: str, grants: Iterable[Grant]) -> None:
         self.levels.add(level)
@@ -235,9 +236,10 @@ class _Reader:
         self.unverifiable: list[str] = []
 
     def _resolve_unknowns(self, r: Resource, prop: str, value: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        """A document object with values unknown in preview: an Allow's unknown Resource or Principal stands for the
-        resources its property depends on (so a grant is decided before ARNs exist); unknowns elsewhere stay
-        unknown (conditions on them are undecided). None when unknowns remain where they decide (Action, Effect)."""
+        """A document object with values unknown in preview: a statement's unknown Resource (an Allow's Principal
+        too) stands for the resources its property depends on (so a grant, or a denial, is decided before ARNs
+        exist); unknowns elsewhere stay unknown (conditions on them are undecided). None when unknowns remain where
+        they decide (Action, Effect)."""
         deps = set(r.property_dependencies.get(prop, ()))
         targets = [d for d in self.stack.resources if d.urn in deps]
         resources = [resource_arn(d, self.account) for d in targets if d.type in (*BUCKET_TYPES, KEY, ACCESS_POINT)]
@@ -251,10 +253,11 @@ class _Reader:
             stmt = dict(stmt)
             if any(contains_unknown(stmt.get(k)) for k in ("Effect", "Action", "NotAction", "Sid")):
                 return None
+            if contains_unknown(stmt.get("Resource")):
+                # Allow or Deny: an unknown resource stands for the resources the document depends on.
+                stmt["Resource"] = [v for item in _items(stmt["Resource"])
+                                    for v in (resources if is_unknown(item) else [item])]
             if stmt.get("Effect") == "Allow":
-                if contains_unknown(stmt.get("Resource")):
-                    stmt["Resource"] = [v for item in _items(stmt["Resource"])
-                                        for v in (resources if is_unknown(item) else [item])]
                 principal = stmt.get("Principal")
                 if isinstance(principal, Mapping) and contains_unknown(principal):
                     stmt["Principal"] = {k: [v for item in _items(vals) for v in
@@ -402,6 +405,7 @@ class _BucketFacts:
     key_policies: list[Doc]
     key_grants: list[Resource]
     access_points: list[tuple[Resource, str, list[Doc]]]  # (access point, its ARN, policies)
+    hidden: bool = False  # a bucket or key policy is unknown (preview): a Deny in it could still remove access
 
 
 def _account_of_arn(arn: str | None) -> str | None:
@@ -411,8 +415,10 @@ def _account_of_arn(arn: str | None) -> str | None:
 
 def _bucket_facts(stack: Stack, reader: _Reader, bucket: Resource) -> _BucketFacts:
     arn = resource_arn(bucket, reader.account)
-    policies = [d for p in stack.referencing(bucket, (BUCKET_POLICY,), "bucket") if _links(stack, p, "bucket", bucket)
-                if (d := reader.document(p, "policy")) is not None]
+    linked_policies = [p for p in stack.referencing(bucket, (BUCKET_POLICY,), "bucket")
+                       if _links(stack, p, "bucket", bucket)]
+    policies = [d for p in linked_policies if (d := reader.document(p, "policy")) is not None]
+    hidden = len(policies) < len(linked_policies)
     key = None
     key_arn = None
     for sse in stack.referencing(bucket, SSE_TYPES, "bucket"):
@@ -436,6 +442,7 @@ def _bucket_facts(stack: Stack, reader: _Reader, bucket: Resource) -> _BucketFac
         key_arn = key_arn or resource_arn(key, reader.account)
         doc = reader.document(key, "policy")
         key_policies += [doc] if doc else []
+        hidden |= doc is None and key.props.get("policy") not in (None, "")
         for kp in stack.referencing(key, (KEY_POLICY,), "keyId"):
             if _links(stack, kp, "keyId", key) and (d := reader.document(kp, "policy")):
                 key_policies.append(d)
@@ -449,7 +456,7 @@ def _bucket_facts(stack: Stack, reader: _Reader, bucket: Resource) -> _BucketFac
         docs += [d for p in stack.referencing(ap, (ACCESS_POINT_POLICY,), "accessPointArn")
                  if _links(stack, p, "accessPointArn", ap) if (d := reader.document(p, "policy"))]
         points.append((ap, ap_arn, docs))
-    return _BucketFacts(bucket, arn, policies, key, key_arn, key_policies, grants, points)
+    return _BucketFacts(bucket, arn, policies, key, key_arn, key_policies, grants, points, hidden)
 
 
 def _links(stack: Stack, source: Resource, prop: str, target: Resource) -> bool:
@@ -597,7 +604,8 @@ def _external_principals(docs: Iterable[Doc], known_arns: set[str]) -> set[str]:
 
 def stack_account(stack: Stack) -> str:
     """The stack's own account: from a known resource ARN, else (preview) from the account root that a key policy
-    of the stack gives kms:* (AWS's default key policy, which only a key's own account may have), else unknown."""
+    of the stack gives kms:* or kms:PutKeyPolicy (AWS's default key policy, or a management-only root statement
+    that keeps the key manageable: only a key's own account has it in practice), else unknown."""
     for r in stack.resources:
         account = _account_of_arn(_known(r.props.get("arn")) if isinstance(r.props, Mapping) else None)
         if account and account.isdigit():
@@ -606,7 +614,7 @@ def stack_account(stack: Stack) -> str:
     for key in stack.of_type(KEY):
         policy = parse_policy(key.props.get("policy")) if not contains_unknown(key.props.get("policy")) else None
         for stmt in policy.allows if policy else ():
-            if "kms:*" in (stmt.actions or ()):
+            if {"kms:*", "kms:PutKeyPolicy"} & set(stmt.actions or ()):
                 roots |= {_account_of_arn(v) for v in (stmt.principals or {}).get("AWS", ()) if v.endswith(":root")}
     roots.discard(None)
     return roots.pop() if len(roots) == 1 else STACK_ACCOUNT  # type: ignore[return-value]
@@ -633,7 +641,7 @@ def compute(stack: Stack, catalog: DatasetCatalog) -> AccessView:
                 known_arns.add(arn)
                 who = Principal(arn=arn, account=_account_of_arn(arn) or account, tags=sp.tags)
                 found = prober.levels(who, sp.all_identity(), sp.boundary, sp.resource)
-                _record(accesses, sp.name, found, sp.resource, who, sp.tags)
+                _record(accesses, sp.name, found, sp.resource, who, sp.tags, facts.hidden)
             resource_docs = facts.policies + facts.key_policies + [d for _, _, ds in facts.access_points for d in ds]
             for value in sorted(_external_principals(resource_docs, known_arns)):
                 who = Principal.of(value)
@@ -644,7 +652,7 @@ def compute(stack: Stack, catalog: DatasetCatalog) -> AccessView:
                 # for the stack's own account only when the grant goes beyond delegating to its IAM policies.
                 if who.account == account and value.endswith(":root") or value == account:
                     continue
-                _record(accesses, value, found, None, who, {})
+                _record(accesses, value, found, None, who, {}, facts.hidden)
             _access_grants(stack, bucket, facts, entry, principals, accesses, reader)
             _lake_formation(stack, bucket, facts, principals, accesses)
         rows = sorted((e for e in accesses.values() if e.levels), key=lambda e: e.principal)
@@ -653,11 +661,12 @@ def compute(stack: Stack, catalog: DatasetCatalog) -> AccessView:
 
 
 def _record(accesses: dict[str, AccessEntry], name: str, found: Mapping[str, list[Grant]],
-            resource: Resource | None, who: Principal, tags: Mapping[str, str]) -> None:
+            resource: Resource | None, who: Principal, tags: Mapping[str, str], hidden: bool = False) -> None:
     if not found:
         return
     entry = accesses.setdefault(name, AccessEntry(name, resource=resource, account=who.account, tags=dict(tags),
                                                   arn=who.arn))
+    entry.hidden |= hidden
     for level, grants in found.items():
         entry.add(level, [*grants, ("", resource)] if resource is not None else grants)
         entry.granted_by[level] = [t for t in entry.granted_by[level] if t]

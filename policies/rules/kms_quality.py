@@ -174,6 +174,7 @@ RULES = (
         enforcement="mandatory",
         frameworks=(FSBP("KMS.4"), NIST("SC-12"), NIST("SC-28")),
         stack=True,
+        reads=KEY_AND_ALIAS_TYPES,
         rationale=(
             "Encryption settings are only as strong as the key they name. An AWS-managed key (alias/aws/s3...) "
             "lets anyone in the account who can read the data decrypt it, since its key policy cannot be changed; "

@@ -318,6 +318,8 @@ RULES = (
         enforcement="mandatory",
         frameworks=(NIST("SC-7"), NIST("AC-4")),
         stack=True,
+        reads=(network.DOMAIN, *network.VPC_TYPES, TGW_ATTACHMENT, PEERING, VPN_GATEWAY, VPN_GATEWAY_ATTACHMENT,
+               ROUTE_TABLE, ROUTE),
         rationale=(
             "VpcOnly keeps Studio off the internet only if the VPC has no other way out. A transit-gateway "
             "attachment, a peering connection, a VPN gateway or a route to one of them (or to a Cloud WAN core "
@@ -341,6 +343,8 @@ RULES = (
         enforcement="mandatory",
         frameworks=(NIST("SC-7"),),
         stack=True,
+        reads=(network.SECURITY_GROUP, network.DEFAULT_SECURITY_GROUP, network.SECURITY_GROUP_RULE,
+               network.INGRESS_RULE, PREFIX_LIST, PREFIX_LIST_ENTRY),
         rationale=(
             "A prefix list hides its CIDRs from the security-group rule that references it: 0.0.0.0/0 in a customer "
             "managed prefix list opens every rule that uses it. Prefix lists in the stack are resolved (inline "
@@ -374,4 +378,5 @@ RULES = (
                                  "description": "Public CIDRs accepted as ACL sources."}},
         tags=("network",),
     ),
+    S3_ENDPOINT_PERIMETER,
 )

@@ -15,7 +15,7 @@ from ml_dataset_governance.policies.datasets import BUCKET_TYPES, DATASET_PARAMS
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, FSBP, NIST
 from ml_dataset_governance.policies.governed_buckets import EXTERNAL_BUCKET_PARAM, bucket_name
 from ml_dataset_governance.policies.model import Finding, Resource, Rule, Stack
-from ml_dataset_governance.policies.rules.s3 import LIFECYCLE_TYPES, bucket_policy, encryption
+from ml_dataset_governance.policies.rules.s3 import BUCKET_POLICY, LIFECYCLE_TYPES, SSE_TYPES, bucket_policy, encryption
 from ml_dataset_governance.policies.rules.s3.public_access import PUBLIC_ACCESS_FLAGS
 from ml_dataset_governance.policies.values import (
     MalformedDocument,
@@ -33,6 +33,7 @@ REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 DIRECTORY_BUCKET = "aws:s3/directoryBucket:DirectoryBucket"
 ACCESS_POINT = "aws:s3/accessPoint:AccessPoint"
 ACCESS_POINT_POLICY = "aws:s3control/accessPointPolicy:AccessPointPolicy"
+MULTI_REGION_ACCESS_POINT = "aws:s3control/multiRegionAccessPoint:MultiRegionAccessPoint"
 ACCESS_GRANT = "aws:s3control/accessGrant:AccessGrant"
 ACCESS_GRANTS_LOCATION = "aws:s3control/accessGrantsLocation:AccessGrantsLocation"
 
@@ -180,12 +181,13 @@ def _access_point_vpc(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _access_point_public_block(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
-    block = r.get("publicAccessBlockConfiguration")
+    path = "details.publicAccessBlock" if r.type == MULTI_REGION_ACCESS_POINT else "publicAccessBlockConfiguration"
+    block = r.get(path)
     if block is None:
         return  # AWS turns all four settings on when the access point is created without them
     off = [flag for flag in PUBLIC_ACCESS_FLAGS if get(block, flag) is False]
     if off:
-        yield f"publicAccessBlockConfiguration turns off {', '.join(off)}; expected all four settings true."
+        yield f"{path} turns off {', '.join(off)}; expected all four settings true."
 
 
 def _access_point_policy(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
@@ -244,6 +246,7 @@ RULES = (
         enforcement="mandatory",
         frameworks=(NIST("AC-4"), NIST("AC-21")),
         stack=True,
+        reads=(REPLICATION, *BUCKET_TYPES),
         rationale=(
             "A replication rule copies every new object to its destination: a bucket without the dataset's tag, "
             "policy and key, or in another account, is a standing exfiltration path. BucketReplicationConfig rules "
@@ -262,6 +265,7 @@ RULES = (
         enforcement="mandatory",
         frameworks=(NIST("SI-12"), NIST("CP-9")),
         stack=True,
+        reads=(*LIFECYCLE_TYPES, *BUCKET_TYPES),
         rationale=(
             "An expiration action on a dataset bucket deletes current objects (with versioning, it turns them into "
             "non-current versions that the noncurrent rule then deletes): a lifecycle rule can erase a dataset "
@@ -294,6 +298,7 @@ RULES = (
         enforcement="mandatory",
         frameworks=(NIST("AC-3"), NIST("CM-2")),
         stack=True,
+        reads=(*BUCKET_TYPES, DIRECTORY_BUCKET, BUCKET_POLICY),
         rationale=(
             "A bucket has one policy: two BucketPolicy resources (or one plus the bucket's inline policy) overwrite "
             "each other in whatever order they are applied, so a permissive second policy silently replaces the "
@@ -311,6 +316,7 @@ RULES = (
         enforcement="mandatory",
         frameworks=(FSBP("S3.17"), NIST("SC-28")),
         stack=True,
+        reads=(DIRECTORY_BUCKET, *SSE_TYPES),
         rationale=(
             "Directory buckets (S3 Express One Zone) hold the hottest copies of training data. They take the same "
             "BucketServerSideEncryptionConfiguration as general-purpose buckets and are judged by the same check "
@@ -327,19 +333,19 @@ RULES = (
         title="S3 access points have a VPC network origin, block public access and grant no public principal",
         severity="critical",
         enforcement="mandatory",
-        frameworks=(FSBP("S3.19"), AWS_CONFIG("s3-access-point-public-access-blocks"),
+        frameworks=(FSBP("S3.19"), FSBP("S3.24"), AWS_CONFIG("s3-access-point-public-access-blocks"),
                     AWS_CONFIG("s3-access-point-in-vpc-only"), NIST("AC-3"), NIST("SC-7")),
         rationale=(
             "An access point is a second front door to its bucket with its own policy and network origin. An "
             "Internet origin accepts requests from anywhere; turning off its public access block or a wildcard "
             "principal in its policy opens the bucket's data regardless of the bucket policy's own restrictions "
-            "(access-point policies are evaluated with the bucket policy's delegation). Unset public access block "
-            "settings default to on."
+            "(access-point policies are evaluated with the bucket policy's delegation). Multi-Region Access Points "
+            "are judged on their public access block. Unset public access block settings default to on."
         ),
         remediation="Create access points inside the VPC: `aws.s3.AccessPoint(\"ap\", bucket=bucket.id, "
                     "vpc_configuration={\"vpc_id\": vpc.id})` and keep its public access block settings on.",
         checks=(_access_point_vpc, _access_point_public_block, _access_point_policy),
-        resource_types=(ACCESS_POINT, ACCESS_POINT_POLICY),
+        resource_types=(ACCESS_POINT, ACCESS_POINT_POLICY, MULTI_REGION_ACCESS_POINT),
         tags=("s3", "access"),
     ),
     Rule(

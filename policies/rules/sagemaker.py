@@ -187,7 +187,7 @@ RULES = (
         title="SageMaker Studio domains encrypt storage with a customer-managed KMS key",
         severity="high",
         enforcement="mandatory",
-        frameworks=(NIST("SC-28"), AWS_CONFIG("sagemaker-notebook-instance-kms-key-configured")),
+        frameworks=(NIST("SC-28"),),
         rationale="The domain's EFS home directories hold dataset extracts; a customer key keeps access auditable "
                   "and revocable.",
         remediation="Set `kms_key_id=key.arn` on `aws.sagemaker.Domain`.",
@@ -274,7 +274,7 @@ RULES = (
         title="SageMaker notebook instance volumes use a customer-managed KMS key",
         severity="medium",
         enforcement="mandatory",
-        frameworks=(NIST("SC-28"),),
+        frameworks=(FSBP("SageMaker.21"), AWS_CONFIG("sagemaker-notebook-instance-kms-key-configured"), NIST("SC-28")),
         rationale="Notebook volumes hold dataset copies.",
         remediation="Set `kms_key_id=key.arn` on `aws.sagemaker.NotebookInstance`.",
         checks=(_notebook_kms,),

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ml_dataset_governance.policies.datasets import DATASET_PARAMS
+from ml_dataset_governance.policies.datasets import BUCKET_TYPES, DATASET_PARAMS
 from ml_dataset_governance.policies.frameworks import AWS_CONFIG, FSBP, NIST
 from ml_dataset_governance.policies.governed_buckets import EXTERNAL_BUCKET_PARAM, destination_verdict
 from ml_dataset_governance.policies.instance_storage import has_local_nvme
@@ -163,6 +163,27 @@ def _capture_keys(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
     output = r.get("asyncInferenceConfig.outputConfig")
     if output is not None and not present(output, "kmsKeyId"):
         yield "asyncInferenceConfig.outputConfig.kmsKeyId is not set; expected a customer-managed KMS key."
+
+
+def _variants_redundant(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
+    for index, variant in enumerate(as_list(r.get("productionVariants"))):
+        if get(variant, "serverlessConfig") is not None:
+            continue  # serverless variants have no instance count
+        count = get(variant, "initialInstanceCount")
+        if isinstance(count, (int, float)) and not isinstance(count, bool) and count < 2:
+            yield (f"productionVariants[{index}].initialInstanceCount is {count:g}; expected at least 2 so SageMaker "
+                   "spreads the variant over Availability Zones.")
+
+
+INFERENCE_EXPERIMENT = "aws-native:sagemaker:InferenceExperiment"
+
+
+def _experiment_keys(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
+    """Shadow tests copy live inference traffic: the instance storage and the captured data take a key each."""
+    if not present(r.props, "kmsKey"):
+        yield "kmsKey is not set; expected a customer-managed KMS key for the instance storage volumes."
+    if r.get("dataStorageConfig") is not None and not present(r.props, "dataStorageConfig.kmsKey"):
+        yield "dataStorageConfig.kmsKey is not set; expected captured requests and responses under a customer key."
 
 
 # Where a resource copies data to S3: (type, top-level property, path to the S3 URI).
@@ -366,7 +387,7 @@ RULES = (
         title="SageMaker endpoint data capture and async inference output are KMS-encrypted",
         severity="high",
         enforcement="mandatory",
-        frameworks=(FSBP("SageMaker.24"), NIST("SC-28")),
+        frameworks=(NIST("SC-28"),),
         rationale=(
             "Data capture writes inference requests and responses (dataset rows and predictions) to S3; async "
             "inference writes responses. Without kmsKeyId they are under an S3-managed key."
@@ -378,12 +399,46 @@ RULES = (
         tags=("sagemaker", "encryption"),
     ),
     Rule(
+        id="sagemaker-endpoint-config-multi-instance",
+        title="SageMaker endpoint production variants run at least two instances",
+        severity="low",
+        enforcement="advisory",
+        frameworks=(FSBP("SageMaker.4"), AWS_CONFIG("sagemaker-endpoint-config-prod-instance-count"), NIST("CP-10")),
+        rationale="One instance is one Availability Zone: an outage takes the endpoint down. Advisory: availability, "
+                  "not data exposure; serverless variants are not counted.",
+        remediation="Set `initial_instance_count=2` on each production variant of "
+                    "`aws.sagemaker.EndpointConfiguration`.",
+        checks=(_variants_redundant,),
+        resource_types=(ENDPOINT_CONFIG,),
+        tags=("sagemaker", "resilience"),
+    ),
+    Rule(
+        id="sagemaker-inference-experiment-kms-encrypted",
+        title="SageMaker inference experiments encrypt instance storage and captured data with customer keys",
+        severity="medium",
+        enforcement="mandatory",
+        frameworks=(FSBP("SageMaker.23"), FSBP("SageMaker.24"),
+                    AWS_CONFIG("sagemaker-inf-experiment-instance-storage-kms-encrypted"),
+                    AWS_CONFIG("sagemaker-inf-experiment-data-storage-kms-encrypted"), NIST("SC-28")),
+        rationale=(
+            "A shadow test runs a candidate model on copies of live inference traffic and can capture it to S3. "
+            "pulumi-aws 7 has no inference-experiment resource: the aws-native resource is judged, and so is "
+            "AWS::SageMaker::InferenceExperiment in CloudFormation templates and Cloud Control desired state."
+        ),
+        remediation='`aws_native.sagemaker.InferenceExperiment(..., kms_key=key.arn, data_storage_config={'
+                    '"destination": uri, "kms_key": key.arn})`.',
+        checks=(_experiment_keys,),
+        resource_types=(INFERENCE_EXPERIMENT,),
+        tags=("sagemaker", "encryption"),
+    ),
+    Rule(
         id="sagemaker-data-stores-governed-buckets",
         title="Feature-group offline stores and endpoint data capture write to governed dataset buckets",
         severity="high",
         enforcement="mandatory",
         frameworks=(NIST("AC-3"), NIST("AU-2")),
         stack=True,
+        reads=(FEATURE_GROUP, ENDPOINT_CONFIG, *BUCKET_TYPES),
         rationale=(
             "An offline feature store or a data-capture destination is a new copy of the dataset. In a bucket "
             "without the dataset tag it escapes the dataset's bucket policy, key, retention and audit trail. The "

@@ -23,6 +23,9 @@ NOTEBOOK = "aws:sagemaker/notebookInstance:NotebookInstance"
 STUDIO_LIFECYCLE = "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig"
 NOTEBOOK_LIFECYCLE = "aws:sagemaker/notebookInstanceLifecycleConfiguration:NotebookInstanceLifecycleConfiguration"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 
 _LIFECYCLE_CONTENT = {STUDIO_LIFECYCLE: ("studioLifecycleConfigContent",), NOTEBOOK_LIFECYCLE: ("onCreate", "onStart")}
 
@@ -169,6 +172,92 @@ def _group_refs(stack: Stack, r: Resource, prop: str, path: str) -> tuple[set[st
     return refs, False
 
 
+_PEER_KEYS = {  # where each rule shape names its peer: (kind, property)
+    INGRESS_RULE: (("sg", "referencedSecurityGroupId"), ("cidr", "cidrIpv4"), ("cidr", "cidrIpv6"),
+                   ("pl", "prefixListId")),
+    EGRESS_RULE: (("sg", "referencedSecurityGroupId"), ("cidr", "cidrIpv4"), ("cidr", "cidrIpv6"),
+                  ("pl", "prefixListId")),
+    SECURITY_GROUP_RULE: (("sg", "sourceSecurityGroupId"), ("cidr", "cidrBlocks"), ("cidr", "ipv6CidrBlocks"),
+                          ("pl", "prefixListIds")),
+}
+_INLINE_PEER_KEYS = (("sg", "securityGroups"), ("cidr", "cidrBlocks"), ("cidr", "ipv6CidrBlocks"),
+                     ("pl", "prefixListIds"))
+
+
+def _peer_values(stack: Stack, r: Resource, path: str, prop: str, kind: str, props: Any) -> set[str] | None:
+    """The peers one rule property names: stack resources by URN (dependency or known id), else the value;
+    None when a value is unknown and no dependency names it."""
+    try:
+        values = as_list(get(props, path))
+    except NeedsValue:
+        values = [None]
+    deps = [u for u in r.property_dependencies.get(prop, ()) if u in stack.by_urn]
+    out: set[str] = {f"{kind}:{u}" for u in deps}
+    for value in values:
+        if isinstance(value, str) and not is_unknown(value):
+            found = [x for x in stack.resources if value in x.identifiers()]
+            out.add(f"{kind}:{found[0].urn}" if found else f"{kind}:{value}")
+        elif not deps and (value is not None or path in (props or {})):
+            return None
+    return out
+
+
+def _group_peers(stack: Stack, group: Resource) -> dict[str, set[str]] | None:
+    """{"ingress": peers, "egress": peers} of a stack security group, over its inline rules and its rule
+    resources; a group's reference to itself is "self". None when a rule cannot be read yet (preview)."""
+    peers: dict[str, set[str]] = {"ingress": set(), "egress": set()}
+    for direction in ("ingress", "egress"):
+        for entry in as_list(group.props.get(direction)):
+            if not isinstance(entry, Mapping):
+                return None
+            if entry.get("self") is True:
+                peers[direction].add("self")
+            for kind, key in _INLINE_PEER_KEYS:
+                found = _peer_values(stack, group, key, direction, kind, entry) if key in entry else set()
+                if found is None:
+                    return None
+                peers[direction] |= found
+    for rule in stack.referencing(group, (INGRESS_RULE, EGRESS_RULE, SECURITY_GROUP_RULE), "securityGroupId"):
+        direction = {INGRESS_RULE: "ingress", EGRESS_RULE: "egress"}.get(rule.type) or rule.props.get("type")
+        if direction not in peers:
+            return None
+        if rule.type == SECURITY_GROUP_RULE and rule.props.get("self") is True:
+            peers[direction].add("self")
+        for kind, prop in _PEER_KEYS[rule.type]:
+            if prop not in rule.props and prop not in rule.property_dependencies:
+                continue
+            found = _peer_values(stack, rule, prop, prop, kind, rule.props)
+            if found is None:
+                return None
+            peers[direction] |= found
+    return {d: {"self" if p == f"sg:{group.urn}" else p for p in ps} for d, ps in peers.items()}
+
+
+def _contained(stack: Stack, group: str, domain_groups: set[str]) -> bool | None:
+    """Whether a group a profile adds reaches and admits no more than the domain's groups do: every ingress peer is
+    itself or a peer (or group) of the domain's ingress, every egress peer itself or one of the domain's egress. So
+    a per-team group (AWS's advice for isolating apps in a VpcOnly domain) passes, and one that admits or reaches
+    something new does not. Ports are not compared. None when a rule cannot be read yet."""
+    own = stack.by_urn.get(group)
+    if own is None or own.type != SECURITY_GROUP:
+        return False  # not a group of the stack: nothing shows what it admits
+    mine = _group_peers(stack, own)
+    if mine is None:
+        return None
+    allowed = {"ingress": {"self", *(f"sg:{u}" for u in domain_groups)},
+               "egress": {"self", *(f"sg:{u}" for u in domain_groups)}}
+    for urn in domain_groups:
+        theirs = stack.by_urn.get(urn)
+        if theirs is None or theirs.type != SECURITY_GROUP:
+            continue  # a group outside the stack: only itself is known to be the domain's
+        peers = _group_peers(stack, theirs)
+        if peers is None:
+            return None
+        for direction, found in peers.items():
+            allowed[direction] |= {f"sg:{urn}" if p == "self" else p for p in found}
+    return all(mine[d] <= allowed[d] for d in mine)
+
+
 def _security_groups_within_domain(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     for r in stack.of_type(USER_PROFILE, SPACE):
         prop = "userSettings" if r.type == USER_PROFILE else "spaceSettings"
@@ -185,13 +274,19 @@ def _security_groups_within_domain(stack: Stack, _params: Mapping[str, Any]) -> 
             refs, undecided = _group_refs(stack, domain, block, f"{block}.securityGroups")
             theirs |= refs
             theirs_unknown = theirs_unknown or undecided
-        extra = mine - theirs
-        if extra and not (mine_unknown or theirs_unknown):
+        if mine_unknown or theirs_unknown:
+            yield Unverifiable(f"{r.name}: {prop}.securityGroups")
+            continue
+        verdicts = {u: _contained(stack, u, theirs) for u in mine - theirs}
+        if None in verdicts.values():
+            yield Unverifiable(f"{r.name}: {prop}.securityGroups rules")
+            continue
+        extra = [u for u, ok in verdicts.items() if not ok]
+        if extra:
             names = sorted(stack.by_urn[u].name if u in stack.by_urn else u for u in extra)
             yield Finding(r.urn, f"{prop}.securityGroups adds {', '.join(names)}, which domain '{domain.name}' does "
-                                 "not use; expected a subset of the domain's security groups.")
-        elif mine_unknown or theirs_unknown:
-            yield Unverifiable(f"{r.name}: {prop}.securityGroups")
+                                 "not use and which admits or reaches more than the domain's groups; expected the "
+                                 "domain's groups, or groups open only to themselves and to what the domain's reach.")
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -305,16 +400,18 @@ RULES = (
     ),
     Rule(
         id="sagemaker-studio-security-groups-within-domain",
-        title="Studio user profiles and spaces use only security groups the domain uses",
+        title="Studio user profiles and spaces use the domain's security groups or groups no more open than them",
         severity="medium",
         enforcement="mandatory",
         frameworks=(NIST("SC-7"),),
         stack=True,
         rationale=(
             "A user profile or space that lists its own securityGroups replaces the domain's for its apps: a group "
-            "with open egress or extra ingress reopens the network path the domain closed. Groups are compared by "
-            "property dependency (URNs, known in a first preview) or by known id; a profile without an override "
-            "passes."
+            "with open egress or extra ingress reopens the network path the domain closed. A group of its own per "
+            "team is what AWS advises to keep teams' apps apart in a VpcOnly domain, so an added group passes when "
+            "it admits only itself (and what the domain's groups admit) and reaches only itself and what the "
+            "domain's groups reach (ports are not compared). Groups and rule peers are compared by property "
+            "dependency (URNs, known in a first preview) or by known id; a profile without an override passes."
         ),
         remediation="Set `security_groups` on profiles and spaces to the domain's groups "
                     "(`user_settings={\"security_groups\": [studio_sg.id], ...}`).",

@@ -57,6 +57,7 @@ TAGGABLE_TYPES: tuple[str, ...] = (
     "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
     "aws:sagemaker/pipeline:Pipeline",
     "aws:sagemaker/image:Image",
+    "aws:sagemaker/appImageConfig:AppImageConfig",
     "aws:sagemaker/codeRepository:CodeRepository",
     "aws:cloudtrail/trail:Trail",
     "aws:cloudwatch/logGroup:LogGroup",

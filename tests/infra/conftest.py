@@ -27,7 +27,8 @@ def _settings(config: dict[str, Any]) -> StackSettings:
     def get(key: str) -> Any:
         return config.get(f"{PROJECT}:{key}")
 
-    return parse_settings(get("catalog"), get("adminRoleArns"), get("permissionsBoundaryArn"), get("vpcCidr"))
+    return parse_settings(get("catalog"), get("adminRoleArns"), get("permissionsBoundaryArn"), get("vpcCidr"),
+                          get("studioAccessCidrs"), get("organizationId"), get("auditObjectLockMode"))
 
 
 def _run(config: dict[str, Any], preview: bool) -> ProgramRun:
@@ -61,15 +62,20 @@ def any_run(request: pytest.FixtureRequest) -> ProgramRun:
 
 
 BOUNDARY_ARN = "arn:aws:iam::123456789012:policy/mlgov-boundary"
+ORGANIZATION_ID = "o-a1b2c3d4e5"
 
 
 @pytest.fixture(scope="session")
 def variant_config(stack_config: dict[str, Any]) -> dict[str, Any]:
-    """The dev config with a permissions boundary, no admin roles and a different VPC range."""
+    """The dev config with a permissions boundary, no admin roles, a different VPC range, no Studio access networks,
+    an organization and COMPLIANCE-mode audit logs."""
     config = copy.deepcopy(stack_config)
     config[f"{PROJECT}:permissionsBoundaryArn"] = BOUNDARY_ARN
     config.pop(f"{PROJECT}:adminRoleArns", None)
+    config.pop(f"{PROJECT}:studioAccessCidrs", None)
     config[f"{PROJECT}:vpcCidr"] = "10.77.0.0/20"
+    config[f"{PROJECT}:organizationId"] = ORGANIZATION_ID
+    config[f"{PROJECT}:auditObjectLockMode"] = "COMPLIANCE"
     return config
 
 
@@ -81,3 +87,18 @@ def variant_run(variant_config: dict[str, Any]) -> ProgramRun:
 @pytest.fixture(scope="session")
 def variant_settings(variant_config: dict[str, Any]) -> StackSettings:
     return _settings(variant_config)
+
+
+@pytest.fixture(scope="session")
+def stack(update_run: ProgramRun, settings: StackSettings):
+    """The update run's generated policies, for request-context tests (concrete ARNs)."""
+    from infra_requests import Stack
+
+    return Stack(update_run, settings)
+
+
+@pytest.fixture(scope="session")
+def variant_stack(variant_run: ProgramRun, variant_settings: StackSettings):
+    from infra_requests import Stack
+
+    return Stack(variant_run, variant_settings)

@@ -1,14 +1,15 @@
-"""Team access: execution roles trusted by SageMaker only, grants exactly the catalog's access matrix."""
+"""Team access: execution roles trusted by SageMaker only; what their policies allow is exactly the catalog's matrix."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
+from infra_requests import ACCOUNT, S3_VIA, Stack
 from infra_stack_helpers import (
-    BUCKET,
     DOMAIN,
+    INGRESS_RULE,
     KMS_ALIAS,
-    KMS_KEY,
     ROLE,
     ROLE_POLICY,
     SECURITY_GROUP,
@@ -20,8 +21,7 @@ from infra_stack_helpers import (
     statements,
 )
 from ml_dataset_governance.infra.access import BUCKET_ACTIONS, KEY_ACTIONS, OBJECT_ACTIONS
-from ml_dataset_governance.infra.catalog import StackSettings, access_matrix, bucket_name
-from ml_dataset_governance.infra.report import exportable_matrix
+from ml_dataset_governance.infra.catalog import StackSettings, bucket_name
 
 from mlgov.program import ProgramRun, RecordedResource
 
@@ -34,24 +34,19 @@ WRITE_KEY = READ_KEY | {"kms:GenerateDataKey", "kms:Encrypt"}
 
 
 def team_roles(run: ProgramRun, settings: StackSettings) -> dict[str, RecordedResource]:
-    """team -> role, found through the team's Studio user profile (the profile runs as the role)."""
-    roles = {}
-    for team in settings.catalog.teams:
-        profile = one([p for p in run.by_type(USER_PROFILE) if p.inputs["userProfileName"] == team.name],
-                      f"profile {team.name}")
-        roles[team.name] = one([r for r in run.by_type(ROLE) if depends_on(profile, "userSettings", r)],
-                               f"role of {team.name}")
-    return roles
+    """team -> role, found through a member's Studio user profile (the profile runs as the role)."""
+    stack = Stack(run, settings)
+    return {t.name: stack.team_role(t.name) for t in settings.catalog.teams}
 
 
 def grants(run: ProgramRun, role: RecordedResource) -> dict[str, set[str]]:
-    """resource ARN -> allowed actions, over every inline policy of the role (conditions checked separately)."""
+    """resource ARN -> allowed actions, over every Allow of the role's inline policies."""
     result: dict[str, set[str]] = defaultdict(set)
     for policy in dependents(run, ROLE_POLICY, "role", role):
         for stmt in statements(policy.inputs["policy"]):
-            assert stmt["Effect"] == "Allow"
-            for resource in as_list(stmt["Resource"]):
-                result[resource].update(as_list(stmt["Action"]))
+            if stmt["Effect"] == "Allow":
+                for resource in as_list(stmt["Resource"]):
+                    result[resource].update(as_list(stmt["Action"]))
     return result
 
 
@@ -73,83 +68,102 @@ def test_roles_are_assumable_by_sagemaker_of_this_account_only(any_run: ProgramR
             assert stmt["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012", role.urn
 
 
-def test_every_team_gets_exactly_the_catalog_permissions(update_run: ProgramRun, settings: StackSettings) -> None:
-    matrix = access_matrix(settings.catalog)
-    roles = team_roles(update_run, settings)
-    bucket_arns = {b.inputs["bucket"]: b.outputs["arn"] for b in update_run.by_type(BUCKET)}
-    key_arns = {}
-    for alias in update_run.by_type(KMS_ALIAS):
-        key = one([k for k in update_run.by_type(KMS_KEY) if depends_on(alias, "targetKeyId", k)], "key")
-        key_arns[alias.inputs["name"]] = key.outputs["arn"]
-    all_data_arns = set(bucket_arns.values()) | {f"{a}/*" for a in bucket_arns.values()} | set(key_arns.values())
+def effective_access(stack: Stack, team: str, dataset: str) -> str:
+    """What the generated policies let a team do on a dataset, by request: the bucket (role policy, bucket policy,
+    endpoint policy) and the key (role policy, key policy) must both allow. write > read > none."""
+    role = stack.team_role(team)
+    arn, identity = role.outputs["arn"], stack.policies_of(role)
+    objects = f"{stack.bucket_arn(dataset)}/some/object"
+    context = stack.through_endpoint()
 
-    for team, row in matrix.items():
-        granted = grants(update_run, roles[team])
-        for dataset, access in row.items():
-            bucket = bucket_arns[bucket_name(PROJECT, STACK, dataset)]
-            key = key_arns[f"alias/mlgov/{dataset}"]
-            expected = {
-                None: (set(), set(), set()),
-                "read": (READ_OBJECTS, BUCKET_LEVEL, READ_KEY),
-                "write": (WRITE_OBJECTS, BUCKET_LEVEL, WRITE_KEY),
-            }[access]
-            actual = (granted.get(f"{bucket}/*", set()), granted.get(bucket, set()), granted.get(key, set()))
-            assert actual == expected, f"{team} on {dataset}: expected {access}"
-        # Nothing on any other data resource (e.g. the audit bucket or platform keys).
-        reachable = {bucket_arns[bucket_name(PROJECT, STACK, d)] for d, a in row.items() if a}
-        reachable |= {f"{a}/*" for a in reachable}
-        reachable |= {key_arns[f"alias/mlgov/{d}"] for d, a in row.items() if a}
-        assert (set(granted) & all_data_arns) == reachable, team
+    def s3(action: str, resource: str = objects) -> bool:
+        return stack.s3(arn, action, resource, context, identity=identity, bucket=dataset).allowed
+
+    def kms(action: str) -> bool:
+        return stack.kms(arn, f"alias/mlgov/{dataset}", action, {"kms:ViaService": S3_VIA,
+                                                                 "kms:CallerAccount": ACCOUNT}, identity=identity)\
+            .allowed
+
+    can_read = s3("s3:GetObject") and s3("s3:ListBucket", stack.bucket_arn(dataset)) and kms("kms:Decrypt")
+    can_write = can_read and s3("s3:PutObject") and kms("kms:GenerateDataKey")
+    return "write" if can_write else "read" if can_read else "none"
+
+
+def test_exported_matrix_is_what_the_generated_policies_allow(stack: Stack, update_run: ProgramRun,
+                                                             stack_config: dict) -> None:
+    """Derived independently: from the raw config's owner/readers/writers for the expectation, and from requests
+    evaluated over the generated IAM, bucket, endpoint and key policies for the effect."""
+    raw = stack_config["ml-dataset-governance:catalog"]
+    raw = json.loads(raw) if isinstance(raw, str) else raw
+    expected = {
+        t["name"]: {d["name"]: "write" if t["name"] == d["owner"] or t["name"] in d.get("writers", [])
+                    else "read" if t["name"] in d.get("readers", []) else "none" for d in raw["datasets"]}
+        for t in raw["teams"]
+    }
+    effective = {team: {ds: effective_access(stack, team, ds) for ds in row} for team, row in expected.items()}
+    assert effective == expected
+    assert update_run.outputs["accessMatrix"] == expected
+
+
+def test_no_team_role_reaches_the_audit_logs(stack: Stack, settings: StackSettings) -> None:
+    logs = f"{stack.bucket_arn(stack.audit_suffix)}/AWSLogs/123456789012/x"
+    for team in settings.catalog.teams:
+        role = stack.team_role(team.name)
+        for action in ("s3:GetObject", "s3:PutObject"):
+            assert not stack.s3(role.outputs["arn"], action, logs, stack.through_endpoint(),
+                                identity=stack.policies_of(role)).allowed, (team.name, action)
+
+
+# Actions AWS authorizes on no resource ARN (Service Authorization Reference: no resource types): only these may
+# be granted on "*".
+RESOURCELESS = {
+    "sagemaker:ListApps", "sagemaker:ListDomains", "sagemaker:ListSpaces", "sagemaker:ListUserProfiles",
+    "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups", "ecr:GetAuthorizationToken",
+    # network interfaces of jobs: ARNs unknown before SageMaker creates them; limited by ec2:Vpc instead
+    "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+}
 
 
 def test_no_wildcard_actions_or_data_resources(update_run: ProgramRun, settings: StackSettings) -> None:
+    studio_key = Stack(update_run, settings).key("alias/mlgov/platform/studio").outputs["arn"]
     for team, role in team_roles(update_run, settings).items():
         for resource, actions in grants(update_run, role).items():
-            assert resource != "*", team
+            if resource == "*":
+                assert actions <= RESOURCELESS, f"{team}: {actions - RESOURCELESS} on *"
             assert not any(a == "*" or a.endswith(":*") for a in actions), f"{team}: {actions}"
-            assert not any(a.startswith(("s3:Delete", "s3:PutBucket", "kms:Create", "iam:")) for a in actions), team
+            forbidden = {a for a in actions if a.startswith(("s3:Delete", "s3:PutBucket", "kms:Create", "kms:Put"))}
+            assert forbidden <= ({"kms:CreateGrant"} if resource == studio_key else set()), f"{team}: {forbidden}"
+            assert {a for a in actions if a.startswith("iam:")} <= {"iam:PassRole"}, team
             if resource.startswith("arn:aws:s3:::"):
                 assert "*" not in resource.removesuffix("/*"), f"{team}: {resource}"
 
 
-def test_key_grants_only_through_s3(update_run: ProgramRun, settings: StackSettings) -> None:
+def test_dataset_key_grants_only_through_s3(update_run: ProgramRun, settings: StackSettings) -> None:
     for role in team_roles(update_run, settings).values():
         for policy in dependents(update_run, ROLE_POLICY, "role", role):
             for stmt in statements(policy.inputs["policy"]):
-                if any(a.startswith("kms:") for a in as_list(stmt["Action"])):
+                if stmt["Sid"].startswith(("ReadKey", "WriteKey")):
                     assert stmt["Condition"] == {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
 
 
-def test_studio_and_log_grants_are_scoped_to_the_team(update_run: ProgramRun, settings: StackSettings) -> None:
-    domain_id = one(update_run.by_type(DOMAIN), "domain").outputs["id"]
-    for team, role in team_roles(update_run, settings).items():
-        for resource, actions in grants(update_run, role).items():
-            if any(a.startswith("sagemaker:") for a in actions):
-                assert resource in {
-                    f"arn:aws:sagemaker:us-east-1:123456789012:user-profile/{domain_id}/{team}",
-                    f"arn:aws:sagemaker:us-east-1:123456789012:domain/{domain_id}",
-                    f"arn:aws:sagemaker:us-east-1:123456789012:app/{domain_id}/{team}/*",
-                }, f"{team}: {resource}"
-            if any(a.startswith("logs:") for a in actions):
-                assert resource == "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/*", team
-
-
-def test_domain_default_role_has_no_grants(any_run: ProgramRun) -> None:
-    domain = one(any_run.by_type(DOMAIN), "domain")
-    (default,) = [r for r in any_run.by_type(ROLE) if depends_on(domain, "defaultUserSettings", r)]
-    assert not dependents(any_run, ROLE_POLICY, "role", default)
-    assert not any_run.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+def test_domain_default_role_has_no_grants_only_guardrails(update_run: ProgramRun) -> None:
+    domain = one(update_run.by_type(DOMAIN), "domain")
+    (default,) = [r for r in update_run.by_type(ROLE) if depends_on(domain, "defaultUserSettings", r)]
+    (guardrails,) = dependents(update_run, ROLE_POLICY, "role", default)
+    assert {s["Effect"] for s in statements(guardrails.inputs["policy"])} == {"Deny"}
+    assert not update_run.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     assert not default.inputs.get("managedPolicyArns") and not default.inputs.get("inlinePolicies")
 
 
-def test_permissions_boundary_applies_to_every_team_role(variant_run: ProgramRun,
-                                                         variant_settings: StackSettings) -> None:
-    for role in team_roles(variant_run, variant_settings).values():
+def test_permissions_boundary_applies_to_every_team_and_persona_role(variant_run: ProgramRun,
+                                                                    variant_settings: StackSettings) -> None:
+    stack = Stack(variant_run, variant_settings)
+    roles = list(team_roles(variant_run, variant_settings).values())
+    roles += [stack.persona_role(p) for p in variant_settings.catalog.members]
+    for role in roles:
         assert role.inputs["permissionsBoundary"] == variant_settings.permissions_boundary_arn, role.urn
-
-
-def test_access_matrix_is_exported(any_run: ProgramRun, settings: StackSettings) -> None:
-    assert any_run.outputs["accessMatrix"] == exportable_matrix(access_matrix(settings.catalog))
 
 
 # -- Studio ----------------------------------------------------------------------------------------------------------
@@ -161,11 +175,23 @@ def test_domain_is_iam_authenticated_vpc_only_and_encrypted(any_run: ProgramRun)
     assert domain.property_dependencies["kmsKeyId"] == key_alias.property_dependencies["targetKeyId"]
     assert domain.inputs["retentionPolicy"] == {"homeEfsFileSystem": "Retain"}
     assert domain.inputs["defaultUserSettings"]["sharingSettings"] == {"notebookOutputOption": "Disabled"}
-    studio_sg = next(sg for sg in any_run.by_type(SECURITY_GROUP) if "studio" in sg.name)
-    assert depends_on(domain, "defaultUserSettings", studio_sg)
-    assert depends_on(domain, "defaultSpaceSettings", studio_sg)
-    assert len(domain.inputs["defaultSpaceSettings"]["securityGroups"]) == 1
     assert domain.protect and domain.retain_on_delete
+
+
+def test_domain_records_the_person_and_runs_no_docker(any_run: ProgramRun) -> None:
+    settings = one(any_run.by_type(DOMAIN), "domain").inputs["domainSettings"]
+    assert settings["executionRoleIdentityConfig"] == "USER_PROFILE_NAME"
+    assert settings["dockerSettings"] == {"enableDockerAccess": "DISABLED"}
+
+
+def test_domain_defaults_use_the_domain_group_which_admits_nothing(any_run: ProgramRun) -> None:
+    domain = one(any_run.by_type(DOMAIN), "domain")
+    domain_sg = one([g for g in any_run.by_type(SECURITY_GROUP) if g.name.endswith("studio-domain")], "domain SG")
+    for prop in ("defaultUserSettings", "defaultSpaceSettings", "domainSettings"):
+        assert depends_on(domain, prop, domain_sg), prop
+        groups = domain.inputs[prop].get("securityGroups") or domain.inputs[prop].get("securityGroupIds")
+        assert len(groups) == 1, prop
+    assert not dependents(any_run, INGRESS_RULE, "securityGroupId", domain_sg)
 
 
 def test_domain_lives_in_the_private_subnets(any_run: ProgramRun) -> None:
@@ -175,17 +201,22 @@ def test_domain_lives_in_the_private_subnets(any_run: ProgramRun) -> None:
     assert depends_on(domain, "vpcId", one(any_run.by_type("aws:ec2/vpc:Vpc"), "vpc"))
 
 
-def test_one_profile_per_team_with_its_role_and_no_sharing(any_run: ProgramRun, settings: StackSettings) -> None:
+def test_one_profile_per_person_as_the_team_role_in_the_team_group(any_run: ProgramRun,
+                                                                    settings: StackSettings) -> None:
     domain = one(any_run.by_type(DOMAIN), "domain")
-    studio_sg = next(sg for sg in any_run.by_type(SECURITY_GROUP) if "studio" in sg.name)
     profiles = any_run.by_type(USER_PROFILE)
-    assert sorted(p.inputs["userProfileName"] for p in profiles) == sorted(t.name for t in settings.catalog.teams)
+    assert sorted(p.inputs["userProfileName"] for p in profiles) == sorted(settings.catalog.members)
     roles = team_roles(any_run, settings)
     assert len({r.urn for r in roles.values()}) == len(roles), "teams must not share a role"
+    groups = {g.name: g for g in any_run.by_type(SECURITY_GROUP)}
     for profile in profiles:
+        team = settings.catalog.members[profile.inputs["userProfileName"]]
         assert depends_on(profile, "domainId", domain)
         assert profile.inputs["userSettings"]["sharingSettings"] == {"notebookOutputOption": "Disabled"}
-        assert depends_on(profile, "userSettings", studio_sg)
+        assert depends_on(profile, "userSettings", roles[team])
+        assert depends_on(profile, "userSettings", groups[f"network-team-{team}"])
+        assert len(profile.inputs["userSettings"]["securityGroups"]) == 1
+        assert profile.inputs["tags"]["team"] == team
 
 
 def test_stack_exports(update_run: ProgramRun, settings: StackSettings) -> None:
@@ -196,3 +227,5 @@ def test_stack_exports(update_run: ProgramRun, settings: StackSettings) -> None:
     assert outputs["datasetBuckets"] == {d.name: bucket_name(PROJECT, STACK, d.name) for d in settings.catalog.datasets}
     roles = team_roles(update_run, settings)
     assert outputs["teamRoleArns"] == {t: r.outputs["arn"] for t, r in roles.items()}
+    stack = Stack(update_run, settings)
+    assert outputs["personaRoleArns"] == {p: stack.persona_role(p).outputs["arn"] for p in settings.catalog.members}

@@ -25,8 +25,8 @@ from ml_dataset_governance.infra.tags import REQUIRED_TAG_KEYS, dataset_tags, pl
 VALID: dict[str, Any] = {
     "platformOwner": "ml-platform",
     "teams": [
-        {"name": "data-engineering", "description": "pipelines"},
-        {"name": "data-science", "description": "models"},
+        {"name": "data-engineering", "description": "pipelines", "members": ["dana"]},
+        {"name": "data-science", "description": "models", "members": ["sam", "noor"], "runsJobs": True},
         {"name": "ml-platform"},
         {"name": "audit"},
     ],
@@ -56,6 +56,9 @@ def mutated(path: tuple[Any, ...], value: Any, *, delete: bool = False) -> dict[
 def test_valid_catalog_parses_to_frozen_typed_records() -> None:
     catalog = parse_catalog(VALID)
     assert [t.name for t in catalog.teams] == ["data-engineering", "data-science", "ml-platform", "audit"]
+    assert catalog.team("data-science").members == ("sam", "noor") and catalog.team("data-science").runs_jobs
+    assert catalog.team("audit").members == () and not catalog.team("audit").runs_jobs
+    assert catalog.members == {"dana": "data-engineering", "sam": "data-science", "noor": "data-science"}
     ledger = catalog.dataset("ledger")
     assert (ledger.classification, ledger.owner, ledger.readers, ledger.writers) == (
         "restricted", "ml-platform", ("audit",), ())
@@ -94,6 +97,13 @@ def test_valid_catalog_parses_to_frozen_typed_records() -> None:
         (("teams", 1, "name"), "data-engineering", "team 'data-engineering': duplicate team name"),
         (("teams", 1, "name"), "Data Science", "team 'Data Science': name must be"),
         (("teams", 1, "role"), "admin", "team 'data-science': unknown key(s) role"),
+        (("teams", 1, "members"), "sam", "team 'data-science': members must be a list"),
+        (("teams", 1, "members"), ["Sam"], "team 'data-science': member 'Sam' must be"),
+        (("teams", 1, "members"), ["s"], "member 's' must be"),
+        (("teams", 1, "members"), ["sam", "sam"], "team 'data-science': member 'sam' is listed twice"),
+        (("teams", 1, "members"), ["dana"], "team 'data-science': member 'dana' already belongs to team "
+                                            "'data-engineering'"),
+        (("teams", 1, "runsJobs"), "yes", "team 'data-science': runsJobs must be true or false"),
         (("teams",), [], "at least one team is required"),
         (("datasets",), [], "at least one dataset is required"),
         (("platformOwner",), "platform", "platformOwner names unknown team 'platform'"),
@@ -136,6 +146,26 @@ def test_settings_validate_admin_roles_boundary_and_cidr() -> None:
         with pytest.raises(CatalogError, match="vpcCidr"):
             parse_settings(VALID, vpc_cidr=cidr)
     assert parse_settings(VALID, vpc_cidr="172.16.0.0/20").vpc_cidr == "172.16.0.0/20"
+
+
+def test_settings_validate_studio_networks_organization_and_lock_mode() -> None:
+    defaults = parse_settings(VALID)
+    assert (defaults.studio_access_cidrs, defaults.organization_id, defaults.audit_object_lock_mode) == (
+        (), None, "GOVERNANCE")
+    ok = parse_settings(VALID, studio_access_cidrs=["198.51.100.0/24", "2001:db8::/48"], organization_id="o-a1b2c3d4e5",
+                        audit_object_lock_mode="COMPLIANCE")
+    assert ok.studio_access_cidrs == ("198.51.100.0/24", "2001:db8::/48")
+    assert (ok.organization_id, ok.audit_object_lock_mode) == ("o-a1b2c3d4e5", "COMPLIANCE")
+    for cidrs in [["0.0.0.0/0"], ["::/0"], ["10.0.0.0/7"], ["nonsense"], "198.51.100.0/24",
+                  ["198.51.100.0/24", "198.51.100.0/24"], [24]]:
+        with pytest.raises(CatalogError, match="studioAccessCidrs"):
+            parse_settings(VALID, studio_access_cidrs=cidrs)
+    for org in ["o-short", "123456789012", "O-A1B2C3D4E5", 5]:
+        with pytest.raises(CatalogError, match="organizationId"):
+            parse_settings(VALID, organization_id=org)
+    for mode in ["governance", "LEGAL_HOLD", ""]:
+        with pytest.raises(CatalogError, match="auditObjectLockMode"):
+            parse_settings(VALID, audit_object_lock_mode=mode)
 
 
 def test_bucket_names_are_lowercase_and_length_checked() -> None:

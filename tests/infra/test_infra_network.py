@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from infra_requests import Stack
 from infra_stack_helpers import (
     DEFAULT_SECURITY_GROUP,
     EGRESS_RULE,
@@ -25,6 +26,7 @@ from infra_stack_helpers import (
     statements,
 )
 from ml_dataset_governance.infra.catalog import StackSettings
+from ml_dataset_governance.policies.access import Request
 
 from mlgov.program import ProgramRun
 
@@ -92,44 +94,45 @@ def test_interface_endpoints_with_private_dns_in_every_subnet(any_run: ProgramRu
         assert depends_on(endpoint, "securityGroupIds", endpoint_sg), endpoint.urn
 
 
-def test_security_groups_admit_nothing_from_outside_the_vpc(any_run: ProgramRun, settings: StackSettings) -> None:
-    network = ipaddress.ip_network(settings.vpc_cidr)
+def test_security_groups_admit_only_the_stacks_own_groups(any_run: ProgramRun) -> None:
     groups = any_run.by_type(SECURITY_GROUP)
+    urns = {g.urn for g in groups}
     for group in groups:
         assert not group.inputs.get("ingress") and not group.inputs.get("egress"), f"{group.urn}: inline rules"
-    for rule in any_run.by_type(INGRESS_RULE) + any_run.by_type("aws:ec2/securityGroupRule:SecurityGroupRule"):
-        assert "cidrIpv6" not in rule.inputs and "prefixListId" not in rule.inputs, rule.urn
-        if "cidrIpv4" in rule.inputs:
-            assert ipaddress.ip_network(rule.inputs["cidrIpv4"]).subnet_of(network), rule.urn
-        else:  # only from the group itself
-            assert rule.property_dependencies["referencedSecurityGroupId"] == \
-                rule.property_dependencies["securityGroupId"], rule.urn
+    assert not any_run.by_type("aws:ec2/securityGroupRule:SecurityGroupRule")
+    for rule in any_run.by_type(INGRESS_RULE):
+        assert not {"cidrIpv4", "cidrIpv6", "prefixListId"} & set(rule.inputs), rule.urn
+        (source,) = rule.property_dependencies["referencedSecurityGroupId"]
+        assert source in urns, rule.urn
     for rule in any_run.by_type(EGRESS_RULE):
-        assert rule.inputs.get("cidrIpv4") != "0.0.0.0/0" and "cidrIpv6" not in rule.inputs, rule.urn
-        if "cidrIpv4" in rule.inputs:
-            assert ipaddress.ip_network(rule.inputs["cidrIpv4"]).subnet_of(network), rule.urn
+        assert not {"cidrIpv4", "cidrIpv6"} & set(rule.inputs), rule.urn
 
 
-def test_endpoint_security_group_allows_only_https_from_the_vpc(any_run: ProgramRun, settings: StackSettings) -> None:
-    endpoint_sg = next(sg for sg in any_run.by_type(SECURITY_GROUP) if "endpoints" in sg.name)
+def test_endpoint_security_group_admits_https_from_the_domain_and_team_groups(any_run: ProgramRun,
+                                                                             settings: StackSettings) -> None:
+    endpoint_sg = next(sg for sg in any_run.by_type(SECURITY_GROUP) if sg.name.endswith("endpoints"))
     rules = dependents(any_run, INGRESS_RULE, "securityGroupId", endpoint_sg)
-    assert rules
+    sources = set()
     for rule in rules:
         assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", HTTPS, HTTPS)
-        assert rule.inputs["cidrIpv4"] == settings.vpc_cidr
+        sources.update(rule.property_dependencies["referencedSecurityGroupId"])
+    by_urn = any_run.by_urn()
+    assert {by_urn[u].name for u in sources} == {"network-studio-domain"} | {
+        f"network-team-{t.name}" for t in settings.catalog.teams}
 
 
-def test_studio_security_group_ingress_is_self_only_and_egress_stays_private(any_run: ProgramRun) -> None:
-    studio_sg = next(sg for sg in any_run.by_type(SECURITY_GROUP) if "studio" in sg.name)
-    ingress = dependents(any_run, INGRESS_RULE, "securityGroupId", studio_sg)
-    assert ingress
-    for rule in ingress:
-        assert depends_on(rule, "referencedSecurityGroupId", studio_sg), rule.urn
+def test_team_groups_admit_only_themselves_and_reach_only_endpoints_s3_and_themselves(
+        any_run: ProgramRun, settings: StackSettings) -> None:
+    groups = {g.name: g for g in any_run.by_type(SECURITY_GROUP)}
     s3 = next(e for e in any_run.by_type(VPC_ENDPOINT) if e.inputs.get("vpcEndpointType") == "Gateway")
-    for rule in dependents(any_run, EGRESS_RULE, "securityGroupId", studio_sg):
-        private = ("cidrIpv4" in rule.inputs or depends_on(rule, "referencedSecurityGroupId", studio_sg)
-                   or depends_on(rule, "prefixListId", s3))
-        assert private, rule.urn
+    for team in settings.catalog.teams:
+        group = groups[f"network-team-{team.name}"]
+        ingress = dependents(any_run, INGRESS_RULE, "securityGroupId", group)
+        assert ingress and all(depends_on(r, "referencedSecurityGroupId", group) for r in ingress), team.name
+        for rule in dependents(any_run, EGRESS_RULE, "securityGroupId", group):
+            assert (depends_on(rule, "referencedSecurityGroupId", group)
+                    or depends_on(rule, "referencedSecurityGroupId", groups["network-endpoints"])
+                    or depends_on(rule, "prefixListId", s3)), rule.urn
 
 
 def test_default_security_group_is_stripped(any_run: ProgramRun) -> None:
@@ -154,8 +157,8 @@ def test_vpc_flow_logs_go_to_a_kms_encrypted_log_group(any_run: ProgramRun) -> N
 
 
 def test_flow_log_role_may_only_write_to_its_log_group(update_run: ProgramRun) -> None:
-    group = one(update_run.by_type(LOG_GROUP), "log group")
     flow = one(update_run.by_type(FLOW_LOG), "flow log")
+    group = one([g for g in update_run.by_type(LOG_GROUP) if depends_on(flow, "logDestination", g)], "log group")
     role = one([r for r in update_run.by_type(ROLE) if depends_on(flow, "iamRoleArn", r)], "flow log role")
     policy = one(dependents(update_run, ROLE_POLICY, "role", role), "flow log role policy")
     arn = group.outputs["arn"]
@@ -163,3 +166,39 @@ def test_flow_log_role_may_only_write_to_its_log_group(update_run: ProgramRun) -
         assert stmt["Effect"] == "Allow"
         assert set(stmt["Resource"]) <= {arn, f"{arn}:*"}
         assert all(a.startswith("logs:") and "*" not in a for a in stmt["Action"])
+
+
+# -- the S3 gateway endpoint's data perimeter, by request --------------------------------------------------------------
+def through_s3_endpoint(stack: Stack, action: str, resource: str, **context: str) -> bool:
+    request = Request(principal=stack.role_arn("data-science"), action=action, resource=resource,
+                      context={"aws:SourceVpce": stack.s3_endpoint.outputs["id"], **context})
+    return stack.endpoint_decision(request).allowed
+
+
+def test_s3_endpoint_admits_the_stacks_buckets(stack: Stack, settings: StackSettings) -> None:
+    for suffix in [*(d.name for d in settings.catalog.datasets), stack.audit_suffix]:
+        assert through_s3_endpoint(stack, "s3:GetObject", f"{stack.bucket_arn(suffix)}/k"), suffix
+        assert through_s3_endpoint(stack, "s3:ListBucket", stack.bucket_arn(suffix)), suffix
+
+
+def test_s3_endpoint_admits_ecr_image_layers_for_reading_only(stack: Stack) -> None:
+    layers = "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/sha256/abc"
+    assert through_s3_endpoint(stack, "s3:GetObject", layers)
+    assert not through_s3_endpoint(stack, "s3:PutObject", layers)
+    assert not through_s3_endpoint(stack, "s3:GetObject", "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/x")
+
+
+def test_s3_endpoint_refuses_any_other_bucket(stack: Stack) -> None:
+    for bucket in ("arn:aws:s3:::attacker-drop-box", "arn:aws:s3:::ml-dataset-governance-prod-clickstream-raw"):
+        assert not through_s3_endpoint(stack, "s3:PutObject", f"{bucket}/rows.csv"), bucket
+        assert not through_s3_endpoint(stack, "s3:GetObject", f"{bucket}/rows.csv"), bucket
+
+
+def test_s3_endpoint_admits_the_organizations_buckets_when_configured(stack: Stack, variant_stack: Stack) -> None:
+    from conftest import ORGANIZATION_ID
+
+    shared = "arn:aws:s3:::org-shared-artifacts/model.tar.gz"
+    assert through_s3_endpoint(variant_stack, "s3:GetObject", shared, **{"aws:ResourceOrgID": ORGANIZATION_ID})
+    assert not through_s3_endpoint(variant_stack, "s3:GetObject", shared, **{"aws:ResourceOrgID": "o-zzzzzzzzzz"})
+    assert not through_s3_endpoint(variant_stack, "s3:GetObject", shared)
+    assert not through_s3_endpoint(stack, "s3:GetObject", shared, **{"aws:ResourceOrgID": ORGANIZATION_ID})

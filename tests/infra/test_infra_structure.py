@@ -47,6 +47,7 @@ NOT_TAGGABLE = {
 COMPONENTS = {
     "mlgov:infra:Network", "mlgov:infra:Keys", "mlgov:infra:Datasets", "mlgov:infra:GovernedBucket",
     "mlgov:infra:Audit", "mlgov:infra:StudioDomain", "mlgov:infra:TeamAccess", "mlgov:infra:StudioUserProfiles",
+    "mlgov:infra:TeamRoles", "mlgov:infra:SageMakerLogs", "mlgov:infra:Personas",
 }
 
 

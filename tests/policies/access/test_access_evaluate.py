@@ -148,3 +148,24 @@ def test_malformed_documents_grant_nothing_and_never_raise():
     for bad in ("{not json", 3.0, [], {"Statement": "x"}, {"Statement": [{"Effect": "Allow"}]},
                 {"Statement": [{"Effect": "allow", "Action": "*", "Resource": "*"}]}):
         assert not evaluate(req(), identity_policies=[bad]).allowed
+
+
+TRUST = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html"
+TARGET_ROLE = f"arn:aws:iam::{ACCOUNT}:role/target"
+
+
+def test_a_roles_trust_policy_must_allow_its_assumption_even_within_the_account():
+    """TRUST: the trust policy is required; naming the account delegates to the caller's IAM policies, naming the
+    principal directly is enough on its own, and an identity policy alone never lets anyone assume a role."""
+    may_assume = doc(allow("sts:AssumeRole", "*"))
+    account_trust = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                         "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:SourceIdentity": "sam"}}})
+    assume = req(action="sts:AssumeRole", resource=TARGET_ROLE, context={"sts:SourceIdentity": "sam"})
+    assert evaluate(assume, identity_policies=[may_assume], resource_policy=account_trust).allowed
+    assert not evaluate(assume, resource_policy=account_trust).allowed, "delegation needs the caller's policy"
+    other_identity = req(action="sts:AssumeRole", resource=TARGET_ROLE, context={"sts:SourceIdentity": "noor"})
+    decision = evaluate(other_identity, identity_policies=[may_assume], resource_policy=account_trust)
+    assert not decision.allowed and "trust policy" in decision.reason
+    assert not evaluate(assume, identity_policies=[may_assume]).allowed, "no trust policy, no assumption"
+    direct = doc({"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "sts:AssumeRole"})
+    assert evaluate(assume, resource_policy=direct).allowed

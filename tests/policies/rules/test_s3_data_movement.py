@@ -217,3 +217,18 @@ def test_real_program_weakened_is_flagged_in_both_modes(preview):
     assert result.flagged(RULE) == {"replicate"}
     assert result.flagged(LIFE) == {"life"}
     assert result.flagged("s3-bucket-single-policy") == {"clicks"}
+
+
+@pytest.mark.parametrize(("block", "flagged"), [
+    (None, set()),
+    ({"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True},
+     set()),
+    ({"blockPublicAcls": True, "blockPublicPolicy": False, "ignorePublicAcls": True, "restrictPublicBuckets": True},
+     {"r"}),
+])
+def test_multi_region_access_point_public_access_block(block, flagged):
+    details = {"name": "mrap", "regions": [{"bucket": "clicks"}]}
+    if block is not None:
+        details["publicAccessBlock"] = block
+    result = evaluate([resource(movement.MULTI_REGION_ACCESS_POINT, "r", {"details": details})])
+    assert result.flagged(AP_RULE) == flagged

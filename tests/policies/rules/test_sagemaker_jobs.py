@@ -360,3 +360,32 @@ def test_real_program_weakened_ml_workload_is_blocked_in_both_modes(preview):
     result = evaluate_program(_ml_program(False, "scratch"), preview=preview)
     assert result.flagged("sagemaker-job-network-isolated") == {"train"}
     assert result.flagged("sagemaker-data-stores-governed-buckets") == {"serve"}
+
+
+EXPERIMENT = {"name": "shadow", "type": "ShadowMode", "roleArn": ROLE, "endpointName": "e", "kmsKey": KEY,
+              "dataStorageConfig": {"destination": "s3://datasets/shadow/", "kmsKey": KEY},
+              "modelVariants": [{"modelName": "m", "variantName": "v"}]}
+EXPERIMENT_RULE = "sagemaker-inference-experiment-kms-encrypted"
+
+
+@pytest.mark.parametrize(("inputs", "flagged"), [
+    (EXPERIMENT, set()),
+    ({k: v for k, v in EXPERIMENT.items() if k != "kmsKey"}, {"r"}),
+    ({**EXPERIMENT, "dataStorageConfig": {"destination": "s3://datasets/shadow/"}}, {"r"}),
+    ({k: v for k, v in EXPERIMENT.items() if k != "dataStorageConfig"}, set()),
+])
+def test_inference_experiments(inputs, flagged):
+    from ml_dataset_governance.policies.rules.sagemaker_jobs import INFERENCE_EXPERIMENT
+
+    assert evaluate([resource(INFERENCE_EXPERIMENT, "r", inputs)]).flagged(EXPERIMENT_RULE) == flagged
+
+
+def test_inference_experiment_in_a_template_is_judged_once_through_the_template_rule():
+    import json
+
+    body = {"Resources": {"Shadow": {"Type": "AWS::SageMaker::InferenceExperiment", "Properties": {
+        "Name": "shadow", "Type": "ShadowMode", "RoleArn": ROLE, "EndpointName": "e"}}}}
+    result = evaluate([resource("aws:cloudformation/stack:Stack", "cfn", {"name": "cfn",
+                                                                        "templateBody": json.dumps(body)})])
+    assert "breaks sagemaker-inference-experiment-kms-encrypted" in " ".join(
+        result.messages("cloudformation-template-governed"))

@@ -184,7 +184,9 @@ def test_compliant_twins_pass(type_token, inputs, config):
 def _studio_stack(profile_groups, domain_groups=("sg-1",)):
     domain = resource(studio.DOMAIN, "studio", {**_with(DOMAIN, "defaultUserSettings.securityGroups",
                                                         list(domain_groups)), "id": "d-1"})
-    groups = [resource(studio.SECURITY_GROUP, name, {"id": name, "vpcId": "vpc-1"}) for name in ("sg-1", "sg-open")]
+    groups = [resource(studio.SECURITY_GROUP, "sg-1", {"id": "sg-1", "vpcId": "vpc-1"}),
+              resource(studio.SECURITY_GROUP, "sg-open", {"id": "sg-open", "vpcId": "vpc-1", "egress": [
+                  {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}]})]
     profile = _with(PROFILE, "userSettings.securityGroups", profile_groups)
     return [domain, *groups, resource(studio.USER_PROFILE, "alice", profile,
                                       property_dependencies={"domainId": [domain.urn]})]
@@ -195,6 +197,45 @@ def _studio_stack(profile_groups, domain_groups=("sg-1",)):
 def test_profile_groups_must_be_the_domains(profile_groups, flagged):
     result = evaluate(_studio_stack(profile_groups))
     assert result.flagged("sagemaker-studio-security-groups-within-domain") == flagged
+
+
+TEAM_RULES = ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+              "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+
+
+def _team_stack(team_ingress_from: str, preview: bool = False):
+    """A domain group reaching the endpoints' group; a team group open to itself and reaching the endpoints, plus
+    one ingress rule from `team_ingress_from` ("self", or another team's group)."""
+    domain_sg = resource(studio.SECURITY_GROUP, "domain-sg", {"id": "sg-d", "vpcId": "vpc-1"})
+    endpoints = resource(studio.SECURITY_GROUP, "endpoints-sg", {"id": "sg-e", "vpcId": "vpc-1"})
+    team = resource(studio.SECURITY_GROUP, "team-a", {"id": "sg-a", "vpcId": "vpc-1"})
+    other = resource(studio.SECURITY_GROUP, "team-b", {"id": "sg-b", "vpcId": "vpc-1"})
+
+    def rule(name, kind, group, peer):
+        inputs = {"securityGroupId": UNKNOWN if preview else group.inputs["id"], "ipProtocol": "-1",
+                  "referencedSecurityGroupId": UNKNOWN if preview else peer.inputs["id"]}
+        return resource(TEAM_RULES[kind], name, inputs, property_dependencies={
+            "securityGroupId": [group.urn], "referencedSecurityGroupId": [peer.urn]})
+
+    peer = team if team_ingress_from == "self" else other
+    rules = [rule("domain-to-endpoints", 1, domain_sg, endpoints), rule("team-to-endpoints", 1, team, endpoints),
+             rule("team-to-self", 1, team, team), rule("team-from-peer", 0, team, peer)]
+    domain = resource(studio.DOMAIN, "studio", {**_with(DOMAIN, "defaultUserSettings.securityGroups", ["sg-d"]),
+                                                "id": "d-1"})
+    profile = resource(studio.USER_PROFILE, "alice", _with(PROFILE, "userSettings.securityGroups", ["sg-a"]),
+                       property_dependencies={"domainId": [domain.urn]})
+    return [domain, domain_sg, endpoints, team, other, *rules, profile]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["update", "preview"])
+def test_a_team_group_open_only_to_itself_passes_and_one_admitting_another_team_does_not(preview):
+    """One group per team (AWS's advice for VpcOnly domains) is no more open than the domain's groups."""
+    rule = "sagemaker-studio-security-groups-within-domain"
+    isolated = evaluate(_team_stack("self", preview))
+    assert isolated.flagged(rule) == set() and isolated.unverifiable(rule) == set()
+    joined = evaluate(_team_stack("other", preview))
+    assert joined.flagged(rule) == {"alice"}
+    assert "team-a" in joined.messages(rule)[0]
 
 
 def test_first_preview_groups_are_compared_by_dependency():
@@ -218,7 +259,8 @@ def _studio_program(weak: bool):
 
         vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
         studio_sg = aws.ec2.SecurityGroup("studio-sg", vpc_id=vpc.id)
-        open_sg = aws.ec2.SecurityGroup("open-sg", vpc_id=vpc.id)
+        open_sg = aws.ec2.SecurityGroup("open-sg", vpc_id=vpc.id, egress=[
+            {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}])
         domain = aws.sagemaker.Domain(
             "studio", domain_name="studio", auth_mode="IAM", vpc_id=vpc.id, subnet_ids=["subnet-1"],
             app_network_access_type="VpcOnly",
