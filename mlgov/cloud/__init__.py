@@ -7,7 +7,8 @@ the same answers. All values are engine-shaped (camelCase keys, plain JSON value
 - `create(type_token, name, inputs, preview) -> (id, outputs)`: in preview `("", inputs)`; in update
   the inputs, every computed output (`computed_outputs`) and realistic ids/ARNs/names.
 - `update(type_token, name, id, olds, news, preview) -> outputs`, keeping the id.
-- `read(type_token, name, id, state) -> outputs` for `Resource.get`, refresh and import (full, in any mode).
+- `read(type_token, name, id, state) -> outputs` for `Resource.get`, refresh and import (full, in any mode);
+  a `pulumi.StackReference` reads `MockCloud(stack_outputs={"org/proj/stack": {...}})`, else exports nothing.
 - `construct(type_token, name, inputs, preview) -> outputs`: a provider-built (`remote=True`) component,
   e.g. awsx `Vpc`; `{}` for a component with no SDK class (the program computes its outputs).
 - `computed_outputs(type_token) -> names`: what a preview must mark unknown.

@@ -239,3 +239,13 @@ def test_a_provider_built_component_gets_shaped_outputs_and_a_local_one_none(tmp
     assert by_type["mine:index:Local"].outputs == {}
     preview = run_program(program, project="p", preview=True)
     assert preview.outputs["vpcId"] == UNKNOWN and preview.outputs["subnet"] == UNKNOWN
+
+
+def test_a_stack_reference_to_an_unlisted_stack_exports_nothing_in_both_modes():
+    def program():
+        ref = pulumi.StackReference("org/network/prod")
+        pulumi.export("vpc", ref.get_output("vpcId"))
+        pulumi.export("name", ref.name)
+
+    for preview in (False, True):
+        assert run_program(program, project="p", preview=preview).outputs == {"vpc": None, "name": "org/network/prod"}
