@@ -10,20 +10,25 @@ in both modes. Inputs always win over placeholders.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from mlgov.cloud import data_sources, identity, shapes
 from mlgov.cloud.placeholders import Context, placeholder
 
 ACCOUNT_ID = "123456789012"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
 class MockCloud:
     """A deterministic, offline AWS account in one region. It never calls AWS."""
 
-    def __init__(self, region: str = "us-east-1", account: str = ACCOUNT_ID):
+    def __init__(self, region: str = "us-east-1", account: str = ACCOUNT_ID,
+                 stack_outputs: Mapping[str, Mapping[str, Any]] | None = None):
         self.region = region
         self.account = account
+        # What `pulumi.StackReference("org/project/stack")` reads, by stack name; an unlisted stack exports nothing.
+        self.stack_outputs = dict(stack_outputs or {})
 
     def create(self, type_token: str, name: str, inputs: dict[str, Any],
                preview: bool = False) -> tuple[str, dict[str, Any]]:
@@ -46,8 +51,28 @@ class MockCloud:
     def read(self, type_token: str, name: str, resource_id: str,
              state: dict[str, Any] | None = None) -> dict[str, Any]:
         """Read an existing resource (Resource.get, refresh, import): its full outputs, also in preview."""
+        if type_token == STACK_REFERENCE:
+            name = str((state or {}).get("name") or resource_id)
+            return {"name": name, "outputs": dict(self.stack_outputs.get(name, {})), "secretOutputNames": []}
         _, outputs = self._state(type_token, name, dict(state or {}), resource_id)
         return outputs
+
+    def construct(self, type_token: str, name: str, inputs: dict[str, Any],
+                  preview: bool = False) -> dict[str, Any]:
+        """A component a provider builds (awsx `Vpc`, a `remote=True` registration): its outputs.
+
+        A component with no SDK class (one the program itself defines) gets none: the program
+        computes its outputs. Preview: the inputs only, as for a custom resource.
+        """
+        shape = shapes.resource_shape(type_token)
+        if shape is None:
+            return {}
+        state = dict(inputs)
+        if not preview:
+            ctx = Context(type_token, name, name, self.region, self.account)
+            for key in shape.computed():
+                state.setdefault(key, placeholder(shape.properties[key], key, ctx))
+        return state
 
     def computed_outputs(self, type_token: str) -> tuple[str, ...]:
         """Top-level outputs the provider computes (not settable inputs): unknown in a preview."""

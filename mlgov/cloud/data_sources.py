@@ -28,8 +28,8 @@ def invoke(token: str, args: dict[str, Any], region: str, account: str) -> dict[
     if shape is None:
         return {**args, **known}
     seed = json.dumps(args, sort_keys=True, default=str)
-    physical = next((str(args[k]) for k in ("name", "bucket", "arn", "id") if isinstance(args.get(k), str)),
-                    f"{token.rsplit(':', 1)[-1]}-{digest(token, seed, length=7)}")
+    physical = _looked_up_name(args) or f"{token.rsplit(':', 1)[-1]}-{digest(token, seed, length=7)}"
+    described = _described_resource(token, physical, args, region, account)
     ctx = Context(token, seed, physical, region, account)
     result: dict[str, Any] = {}
     for key, prop in shape.properties.items():
@@ -37,9 +37,34 @@ def invoke(token: str, args: dict[str, Any], region: str, account: str) -> dict[
             result[key] = known[key]
         elif key in args and args[key] is not None:
             result[key] = args[key]
+        elif key in described:
+            result[key] = described[key]
         else:
             result[key] = placeholder(prop, key, ctx)
     return result
+
+
+def _looked_up_name(args: dict[str, Any]) -> str | None:
+    """The name a lookup asks for: `name`, `bucket`, or any `...Name` / `...Identifier` argument."""
+    for key, value in args.items():
+        if isinstance(value, str) and value and (key in ("name", "bucket") or key.endswith(("Name", "Identifier"))):
+            return value
+    return None
+
+
+def _described_resource(token: str, physical: str, args: dict[str, Any], region: str,
+                        account: str) -> dict[str, Any]:
+    """`aws:iam/getRole:getRole` describes an `aws:iam/role:Role`: the mock cloud's identity for one of that name."""
+    package, module, function = token.split(":")
+    kind = function[3:] if function.startswith("get") else ""
+    resource = f"{package}:{module.split('/')[0]}/{kind[:1].lower()}{kind[1:]}:{kind}"
+    shape = shapes.resource_shape(resource) if kind else None
+    if shape is None:
+        return {}
+    existing = args.get("id") if isinstance(args.get("id"), str) else None
+    _, state = created(resource, physical, {"bucket": physical, "name": physical}, region, account,
+                       frozenset(shape.properties), existing)
+    return state
 
 
 def _caller_identity(args: dict[str, Any], region: str, account: str) -> dict[str, Any]:

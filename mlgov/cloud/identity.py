@@ -53,8 +53,10 @@ _ID_PREFIXES = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
 }
-# The ARN resource type of an id-named ec2 resource when it differs from the id prefix.
-_EC2_ARN_KIND = {"eipalloc-": "elastic-ip", "i-": "instance", "eni-": "network-interface", "acl-": "network-acl",
+# The ARN service of a token's module, where they differ.
+_ARN_SERVICE = {"vpc": "ec2", "ec2transitgateway": "ec2", "efs": "elasticfilesystem"}
+# The ARN resource type of an id-named resource when it differs from its id prefix.
+_ID_ARN_KIND = {"eipalloc-": "elastic-ip", "i-": "instance", "eni-": "network-interface", "acl-": "network-acl",
                  "lt-": "launch-template", "fl-": "vpc-flow-log", "pcx-": "vpc-peering-connection",
                  "sgr-": "security-group-rule", "sg-": "security-group", "rtb-": "route-table",
                  "vpce-": "vpc-endpoint", "igw-": "internet-gateway", "nat-": "natgateway",
@@ -79,11 +81,11 @@ class Identity:
             self.physical = f"{name}-{suffix}".lower() if typ in BUCKET_TYPES else f"{name}-{suffix}"
         prefix = _ID_PREFIXES.get(typ)
         self.id = prefix + digest(typ, name, length=17) if prefix else self.physical
-        self.arn = f"arn:aws:{self.service}:{region}:{account}:{self.kind}/{self.physical}"
-        if prefix and self.service in ("ec2", "vpc", "ec2transitgateway", "efs", "sagemaker"):
-            arn_service = "elasticfilesystem" if self.service == "efs" else self.service.replace("vpc", "ec2")
-            arn_service = "ec2" if arn_service == "ec2transitgateway" else arn_service
-            self.arn = f"arn:aws:{arn_service}:{region}:{account}:{_EC2_ARN_KIND.get(prefix, prefix[:-1])}/{self.id}"
+        if prefix:  # an id-named resource: its ARN ends in the id
+            arn_service = _ARN_SERVICE.get(self.service, self.service)
+            self.arn = self.regional(arn_service, f"{_ID_ARN_KIND.get(prefix, prefix[:-1])}/{self.id}")
+        else:
+            self.arn = self.regional(self.service, f"{self.kind}/{self.physical}")
         self.extra: dict[str, Any] = {}
 
     def h(self, *salt: str, length: int = 17) -> str:

@@ -21,7 +21,7 @@ class CloudMocks(pulumi.runtime.Mocks):
             # resource's full state, also in preview.
             return args.resource_id, self.cloud.read(args.typ, args.name, args.resource_id, inputs)
         if not args.custom:
-            return "", {}
+            return "", self.cloud.construct(args.typ, args.name, inputs, preview=self.preview)
         return self.cloud.create(args.typ, args.name, inputs, preview=self.preview)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:

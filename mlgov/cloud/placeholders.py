@@ -12,7 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlgov.cloud.identity import certificate_data, digest, uuid_for
-from mlgov.cloud.shapes import ANY, BOOLEAN, INTEGER, NUMBER, STRING, ListOf, MapOf, ObjectShape, Shape, camel_to_words
+from mlgov.cloud.shapes import (
+    ANY,
+    BOOLEAN,
+    INTEGER,
+    NUMBER,
+    STRING,
+    ListOf,
+    MapOf,
+    ObjectShape,
+    OneOf,
+    Shape,
+    camel_to_words,
+)
 
 # Nested output types can be deep (WAF statements): past this depth an object is left empty.
 MAX_DEPTH = 6
@@ -54,6 +66,8 @@ def placeholder(shape: Shape, key: str, ctx: Context, path: str = "", depth: int
         return [placeholder(shape.item, key, ctx, path + "[0]", depth + 1)]
     if isinstance(shape, MapOf):
         return {}
+    if isinstance(shape, OneOf):
+        return shape.values[0]
     if shape == STRING:
         return string_for(key, ctx, path)
     if shape == INTEGER:

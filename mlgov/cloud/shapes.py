@@ -17,6 +17,7 @@ import functools
 import importlib
 import re
 import sys
+import threading
 import typing
 import warnings
 from collections.abc import Mapping, Sequence
@@ -39,6 +40,13 @@ class MapOf:
     value: Shape
 
 
+@dataclass(frozen=True)
+class OneOf:
+    """An enum: only its values deserialize (the SDK turns the wire string into the enum member)."""
+
+    values: tuple[str, ...]
+
+
 @dataclass(frozen=True, eq=False)
 class ObjectShape:
     """Properties by engine (camelCase) name; `inputs` are the ones a program sets, the rest are computed."""
@@ -51,9 +59,9 @@ class ObjectShape:
         return tuple(k for k in self.properties if k not in self.inputs)
 
 
-Shape = str | ListOf | MapOf | ObjectShape
+Shape = str | ListOf | MapOf | OneOf | ObjectShape
 
-_SCALARS: dict[Any, str] = {str: STRING, int: INTEGER, float: NUMBER, bool: BOOLEAN}
+_SCALARS: dict[type, str] = {bool: BOOLEAN, str: STRING, int: INTEGER, float: NUMBER}
 
 
 def _getters(cls: type) -> list[tuple[str, Any]]:
@@ -91,11 +99,13 @@ def _shape_of(annotation: Any, namespace: dict[str, Any]) -> Shape:
         if issubclass(origin, Sequence) and not issubclass(origin, str):
             return ListOf(_shape_of(args[0], namespace) if args else ANY)
     if isinstance(annotation, type):
+        if issubclass(annotation, pulumi.Resource):
+            return ANY  # a resource reference (a component's `vpc`), not a nested object
         if issubclass(annotation, enum.Enum):
-            return STRING
-        for scalar, shape in _SCALARS.items():
-            if issubclass(annotation, scalar) and not (scalar is int and issubclass(annotation, bool)):
-                return BOOLEAN if issubclass(annotation, bool) else shape
+            return OneOf(tuple(str(member.value) for member in annotation)) if len(annotation) else STRING
+        for scalar, shape in _SCALARS.items():  # bool first: it is an int too
+            if issubclass(annotation, scalar):
+                return shape
         if hasattr(annotation, "_pulumi_output_type") or _getters(annotation):
             return object_shape(annotation)
     return ANY
@@ -133,6 +143,7 @@ def object_shape(cls: type) -> ObjectShape:
 
 
 _IN_PROGRESS: dict[type, ObjectShape] = {}
+_LOCK = threading.RLock()
 
 
 def _sdk_module(package: str, module: str) -> Any:
@@ -159,12 +170,13 @@ def _quiet(fn: Any) -> Any:
     """SDK modules load lazily and warn about their deprecated members when they do: not our user's news.
 
     An SDK this reader cannot follow (another generator's conventions) gives no shape rather than an
-    exception: the mock cloud then answers with identities only, and the program still runs.
+    exception: the mock cloud then answers with identities only, and the program still runs. One lock:
+    a gRPC provider may serve several requests at once, and shapes are built once per process.
     """
 
     @functools.wraps(fn)
     def wrapper(*args: Any) -> Any:
-        with warnings.catch_warnings():
+        with _LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
                 return fn(*args)

@@ -44,3 +44,10 @@ def test_update_fills_every_computed_output_and_inputs_win():
 def test_unknown_types_still_get_an_identity():
     resource_id, outputs = MockCloud().create("acme:index/widget:Widget", "w", {"size": 1})
     assert resource_id == "w-" + resource_id.split("-")[-1] and outputs["size"] == 1
+
+
+def test_a_stack_reference_reads_the_outputs_given_for_that_stack():
+    cloud = MockCloud(stack_outputs={"org/network/prod": {"vpcId": "vpc-0abc"}})
+    assert cloud.read("pulumi:pulumi:StackReference", "net", "org/network/prod", {"name": "org/network/prod"}) == {
+        "name": "org/network/prod", "outputs": {"vpcId": "vpc-0abc"}, "secretOutputNames": []}
+    assert cloud.read("pulumi:pulumi:StackReference", "x", "org/other/dev")["outputs"] == {}

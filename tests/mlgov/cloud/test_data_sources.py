@@ -72,3 +72,13 @@ def test_answers_are_deterministic(cloud):
     args = {"mostRecent": True, "owners": ["amazon"]}
     assert cloud.invoke("aws:ec2/getAmi:getAmi", args) == MockCloud(region="eu-west-1").invoke("aws:ec2/getAmi:getAmi",
                                                                                                  args)
+
+
+def test_a_lookup_describes_the_resource_it_names(cloud):
+    assert cloud.invoke("aws:iam/getRole:getRole", {"name": "app"})["arn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/app"
+    bucket = cloud.invoke("aws:s3/getBucket:getBucket", {"bucket": "data"})
+    assert (bucket["id"], bucket["arn"]) == ("data", "arn:aws:s3:::data")
+    group = cloud.invoke("aws:ec2/getSecurityGroup:getSecurityGroup", {"id": "sg-0123"})
+    assert group["arn"] == f"arn:aws:ec2:eu-west-1:{ACCOUNT_ID}:security-group/sg-0123"
+    function = cloud.invoke("aws:lambda/getFunction:getFunction", {"functionName": "fn"})
+    assert function["invokeArn"].endswith("function:fn/invocations")
