@@ -27,7 +27,7 @@ AWS_DEFAULT_ROTATION_PERIOD_DAYS = 365.0
 
 # --- rotation ------------------------------------------------------------------------------------
 
-def _rotation_not_supported(r: Resource) -> str | None:
+def rotation_not_supported(r: Resource) -> str | None:
     """Why AWS cannot rotate this key automatically (None when it can)."""
     spec = r.get("customerMasterKeySpec")
     if isinstance(spec, str) and spec and spec != ROTATABLE_SPEC:
@@ -45,7 +45,7 @@ def _key_rotation(r: Resource, _params: Mapping[str, Any]) -> Iterator[str]:
     if as_bool(r.get("enableKeyRotation")) is True:
         return
     # Only now does the key's kind matter: asymmetric, HMAC and custom-store keys cannot be rotated by AWS.
-    if _rotation_not_supported(r) is not None:
+    if rotation_not_supported(r) is not None:
         return
     found = "unset (AWS defaults to false)" if r.get("enableKeyRotation") is None else "false"
     yield f"enableKeyRotation is {found}; expected true for a symmetric encryption key."

@@ -82,7 +82,7 @@ def _stack_key_problem(key: Resource, params: Mapping[str, Any]) -> str | None:
     if key.type in (EXTERNAL_KEY, REPLICA_EXTERNAL_KEY) and not params.get("allowExternalKeys"):
         return f"key '{key.name}' uses imported key material, which AWS cannot rotate automatically"
     if key.type == kms.KEY and as_bool(key.get("enableKeyRotation")) is not True \
-            and kms._rotation_not_supported(key) is None:  # noqa: SLF001 - the KMS module's rotatability test
+            and kms.rotation_not_supported(key) is None:
         return f"key '{key.name}' does not rotate (enableKeyRotation is not true)"
     return None
 

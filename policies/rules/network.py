@@ -41,7 +41,7 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
         return None
 
 
-def _internet_wide(cidr: str, allowed: list[Any]) -> bool:
+def internet_wide(cidr: str, allowed: list[Any]) -> bool:
     """True for 0.0.0.0/0, ::/0, any /0 (10.0.0.0/0 is the whole internet too) and very wide public ranges."""
     net = _network(cidr)
     if net is None:
@@ -87,7 +87,7 @@ def _public_cidrs(entry: Any, keys: tuple[str, ...], allowed: list[Any], where: 
         for i, cidr in enumerate(as_list(value)):
             if is_unknown(cidr):
                 unknown.append(f"{prefix}{key}[{i}]")
-            elif isinstance(cidr, str) and _internet_wide(cidr, allowed):
+            elif isinstance(cidr, str) and internet_wide(cidr, allowed):
                 found.append(cidr)
     return found
 
@@ -223,7 +223,7 @@ class _VpcScope:
         return f"VPC '{self.vpc.name}'" if self.vpc is not None else f"VPC {self.vpc_id}"
 
 
-def _vpc_only_domains(stack: Stack, unknown: list[str]) -> Iterator[tuple[Resource, _VpcScope]]:
+def vpc_only_domains(stack: Stack, unknown: list[str]) -> Iterator[tuple[Resource, _VpcScope]]:
     for domain in stack.of_type(DOMAIN):
         try:
             if domain.get("appNetworkAccessType") != "VpcOnly":
@@ -244,7 +244,7 @@ def _service_matches(service_name: str, required: str) -> bool:
 def _domain_endpoints(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding]:
     required = [s for s in (params.get("requiredServices") or []) if isinstance(s, str) and s]
     unknown: list[str] = []
-    for domain, scope in _vpc_only_domains(stack, unknown):
+    for domain, scope in vpc_only_domains(stack, unknown):
         names: list[str] = []
         unknown_names = 0
         for endpoint in scope.members((VPC_ENDPOINT,)):
@@ -313,7 +313,7 @@ def _gateway_kind(r: Resource) -> str:
 def _domain_internet_route(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding]:
     unknown: list[str] = []
     reported: set[str] = set()
-    for domain, scope in _vpc_only_domains(stack, unknown):
+    for domain, scope in vpc_only_domains(stack, unknown):
         gateways = scope.members((INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, EGRESS_ONLY_GATEWAY))
         for subnet in scope.members(SUBNET_TYPES):
             for nat in stack.referencing(subnet, (NAT_GATEWAY,), "subnetId"):

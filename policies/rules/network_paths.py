@@ -95,7 +95,7 @@ def _vpc_paths(stack: Stack, domain: Resource, scope: Any, params: Mapping[str, 
 def _domain_vpc_no_transit(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     unknown: list[str] = []
     reported: set[tuple[str, str]] = set()
-    for domain, scope in network._vpc_only_domains(stack, unknown):  # noqa: SLF001 - one notion of the domain's VPC
+    for domain, scope in network.vpc_only_domains(stack, unknown):
         try:
             for finding in _vpc_paths(stack, domain, scope, params):
                 if (finding.urn, finding.message) not in reported:
@@ -287,7 +287,7 @@ def _prefix_lists_not_public(stack: Stack, params: Mapping[str, Any]) -> Iterato
             for prefix_list in lists:
                 try:
                     cidrs = _prefix_list_cidrs(stack, prefix_list)
-                    wide = [c for c in cidrs if network._internet_wide(c, allowed)]  # noqa: SLF001
+                    wide = [c for c in cidrs if network.internet_wide(c, allowed)]
                 except NeedsValue as exc:
                     yield Unverifiable(f"{prefix_list.name}: {exc.path}")
                     continue
@@ -330,7 +330,7 @@ def _acl_entry_problem(entry: Any, allowed: list[Any]) -> str | None:
     if str(action).lower() != "allow":
         return None
     cidrs = [c for c in (get(entry, "cidrBlock"), get(entry, "ipv6CidrBlock")) if isinstance(c, str)]
-    public = [c for c in cidrs if network._internet_wide(c, allowed)]  # noqa: SLF001 - one notion of "the internet"
+    public = [c for c in cidrs if network.internet_wide(c, allowed)]
     if not public:
         return None
     protocol = str(get(entry, "protocol"))

@@ -223,7 +223,7 @@ S3_DATASET_LIFECYCLE_KEEPS_RETENTION = Rule(
 
 def _single_policy(stack: Stack, _params: Mapping[str, Any]) -> Iterator[Finding]:
     for bucket in stack.of_type(*BUCKET_TYPES, DIRECTORY_BUCKET):
-        policies = bucket_policy._bucket_policies(stack, bucket)  # noqa: SLF001 - the S3 module's one definition of "a bucket's policies"
+        policies = bucket_policy.bucket_policies(stack, bucket)
         if len(policies) > 1:
             names = ", ".join(name for name, _ in policies)
             yield Finding(bucket.urn, f"{len(policies)} bucket policies apply ({names}); S3 keeps only the last one "
@@ -255,7 +255,7 @@ S3_BUCKET_SINGLE_POLICY = Rule(
 def _directory_buckets_encrypted(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding | Unverifiable]:
     for bucket in stack.of_type(DIRECTORY_BUCKET):
         try:
-            problem = encryption._bucket_encrypted_kms(stack, bucket, params)  # noqa: SLF001 - same check as every bucket
+            problem = encryption.bucket_encrypted_kms(stack, bucket, params)
         except NeedsValue as exc:
             yield Unverifiable(f"{bucket.name}: {exc.path}")
             continue

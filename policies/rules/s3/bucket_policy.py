@@ -73,7 +73,7 @@ POLICY_NOT_PUBLIC = Rule(
 )
 
 
-def _bucket_policies(stack: Stack, bucket: Resource) -> list[Any]:
+def bucket_policies(stack: Stack, bucket: Resource) -> list[Any]:
     """The bucket's policy documents (raw): BucketPolicy resources referring to it, and an inline policy."""
     docs: list[Any] = []
     for policy in stack.referencing(bucket, (BUCKET_POLICY,), "bucket"):
@@ -92,7 +92,7 @@ def _deny_statements(stack: Stack, bucket: Resource) -> tuple[list[dict[str, Any
 def _read_deny_statements(stack: Stack, bucket: Resource) -> tuple[list[dict[str, Any]], bool]:
     found: list[dict[str, Any]] = []
     unknown = False
-    for _name, raw in _bucket_policies(stack, bucket):
+    for _name, raw in bucket_policies(stack, bucket):
         try:
             doc = as_document(raw)
         except NeedsValue:

@@ -181,7 +181,7 @@ def _sse_config_is_kms(config: Resource) -> bool:
     return True
 
 
-def _bucket_encrypted_kms(stack: Stack, bucket: Resource, _params: Mapping[str, Any]) -> str | None:
+def bucket_encrypted_kms(stack: Stack, bucket: Resource, _params: Mapping[str, Any]) -> str | None:
     configs = stack.referencing(bucket, SSE_TYPES, "bucket")
     if first_compliant(configs, _sse_config_is_kms):
         return None
@@ -197,7 +197,7 @@ def _bucket_encrypted_kms(stack: Stack, bucket: Resource, _params: Mapping[str, 
 
 
 def _buckets_encrypted_kms(stack: Stack, params: Mapping[str, Any]) -> Iterator[Finding]:
-    yield from each_bucket(stack, params, _bucket_encrypted_kms)
+    yield from each_bucket(stack, params, bucket_encrypted_kms)
 
 
 BUCKET_KMS_ENCRYPTED = Rule(
